@@ -1,0 +1,125 @@
+/*
+ * config.h - settle.yaml loaded with libyaml into plain structs (SPEC section 3).
+ *
+ * config_load either returns a complete, validated config or nothing: every
+ * problem found (unknown key, wrong type, missing required key, bad value) is
+ * added to the diag list as "file:line:col: message" and the function returns
+ * -1. All strings are owned by the config and released by config_free.
+ * Relative paths are resolved against the config file's folder at load time.
+ */
+#ifndef SETTLE_CONFIG_H
+#define SETTLE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "timefmt.h"
+#include "txn.h"
+#include "util.h"
+
+/* A free-form parameter tree (partner `params:`), passed to rules as Lua values. */
+typedef enum param_kind { PARAM_SCALAR, PARAM_MAP, PARAM_LIST } param_kind;
+
+typedef struct param {
+    param_kind kind;
+    char *key;            /* owned; set when this node is a value inside a MAP, else NULL */
+    char *scalar;         /* owned; PARAM_SCALAR text exactly as written */
+    bool quoted;          /* scalar was quoted in YAML ("500000" vs 500000) */
+    struct param *items;  /* owned array: MAP entries (with key) or LIST elements */
+    size_t n_items;
+} param;
+
+/*
+ * Where a mapped field comes from: a header name, a 1-based column number, or
+ * a JSON path ("tx.id"). Unset when both name is NULL and column is 0.
+ */
+typedef struct field_ref {
+    char *name;   /* owned; header name or JSON path */
+    int column;   /* 1-based column number, 0 when by name */
+} field_ref;
+
+static inline bool field_ref_set(const field_ref *f) { return f->name || f->column > 0; }
+
+/* One entry of fields.type.values: partner word -> canonical type. */
+typedef struct type_value {
+    char *word;   /* owned */
+    tx_type type;
+} type_value;
+
+typedef enum drop_format { FORMAT_CSV = 0, FORMAT_JSON } drop_format;
+
+typedef struct csv_options {
+    char delimiter;   /* default ',' ; "\t" accepted as tab */
+    char quote;       /* default '"' ; 0 when quote: "" (no quoting) */
+    bool header;      /* default true */
+    char decimal;     /* default '.' */
+    char thousands;   /* default 0 (none) */
+    char *encoding;   /* owned; default "utf-8"; any iconv name */
+    int skip_lines;   /* default 0: physical lines skipped before header/data */
+} csv_options;
+
+/* Field slots: what a partner's `fields:` maps. */
+typedef enum field_slot {
+    SLOT_ID = 0,
+    SLOT_ROUND,
+    SLOT_TIME,
+    SLOT_PLAYER,
+    SLOT_GAME,
+    SLOT_CATEGORY,
+    SLOT_TYPE,
+    SLOT_AMOUNT,
+    SLOT_CURRENCY,
+    SLOT_AMOUNTS_BASE, /* SLOT_AMOUNTS_BASE + tx_type: one column per type (amounts:) */
+    SLOT_COUNT = SLOT_AMOUNTS_BASE + TX_TYPE_COUNT
+} field_slot;
+
+typedef struct partner_config {
+    char *id;                 /* owned; the key under partners: */
+    char *kind;               /* owned; game_provider, credit_supplier, ... (free text) */
+    drop_format format;
+    char *files;              /* owned; glob for file names in <inbox>/<id>/, default "*" */
+    csv_options csv;
+    char *timezone;           /* owned; zone of local timestamps, default settle.timezone */
+    period_kind statement;    /* daily | weekly | monthly, default monthly */
+    char *currency;           /* owned; settlement currency, default settle.currency */
+    char *default_currency;   /* owned; currency of rows when no currency field, default `currency` */
+    field_ref fields[SLOT_COUNT];
+    time_format time;         /* fields.time.format; default iso8601 */
+    type_value *type_values;  /* owned array; empty = canonical names accepted as-is */
+    size_t n_type_values;
+    bool has_amounts;         /* fields.amounts: used (one row per round) */
+    char *rules;              /* owned; resolved path of the rule file */
+    param params;             /* PARAM_MAP, possibly empty */
+    bool control_trailer;     /* control.trailer */
+    char *control_manifest;   /* owned; control.manifest glob or NULL */
+    int grace_days;           /* default 2 */
+    int lookback_days;        /* dedup look-back window, default 90 */
+    int line;                 /* line of the partner key, for messages */
+} partner_config;
+
+typedef struct settle_config {
+    char *path;               /* owned; the config file as given */
+    char *dir;                /* owned; its folder; base of relative paths */
+    char *timezone;           /* owned; business-day zone, required */
+    int32_t day_starts_at;    /* seconds after local midnight, default 0 */
+    char *currency;           /* owned; reporting currency, required */
+    struct {
+        char *inbox, *state, *reports, *audit, *quarantine, *metrics; /* owned, resolved */
+    } paths;
+    char *fx_rates;           /* owned, resolved; NULL when no fx: section */
+    char *tax_tables;         /* owned, resolved; NULL when no tax: section */
+    partner_config *partners; /* owned array, in file order */
+    size_t n_partners;
+    unsigned char sha256[32]; /* of the config file's bytes */
+} settle_config;
+
+/* Loads and validates `path`. Returns 0, or -1 with messages in `d` (cfg zeroed). */
+int config_load(const char *path, settle_config *cfg, diag *d);
+void config_free(settle_config *cfg);
+/* The partner with this id, or NULL. */
+const partner_config *config_partner(const settle_config *cfg, const char *id);
+/* Finds `key` in a PARAM_MAP; NULL if absent. */
+const param *param_get(const param *map, const char *key);
+
+#endif

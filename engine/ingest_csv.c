@@ -1,0 +1,579 @@
+/*
+ * ingest_csv.c - the streaming CSV reader of ingest.h, built on libcsv.
+ *
+ * The file is read with read(2) in CSVR_BLOCK blocks (converted to UTF-8 by
+ * ingest_iconv.c when the partner's encoding is not UTF-8) and handled one
+ * physical line at a time, long lines in CSVR_PIECE pieces. Going by line is
+ * what gives every row the exact line it starts on, even when a quoted field
+ * spans lines; going by piece is what lets us cap libcsv's field buffer.
+ *
+ * Two paths, same result (test_csv checks it against libcsv on random text):
+ *   - fast path: a whole line with no quote byte and no stray CR is split at
+ *     the delimiters with memchr, the slices pointing into the block;
+ *   - libcsv: everything else. libcsv calls csvr_field for each field (copied
+ *     into the row arena) and csvr_row at the end of each row.
+ * Memory: the block, the row arena (capped by CSVR_MAX_ROW), libcsv's entry
+ * buffer (capped near INGEST_MAX_FIELD) and INGEST_MAX_RAW of raw text.
+ *
+ * We use fields of libcsv's public struct csv_parser: we read pstate
+ * (0 = ROW_NOT_BEGUN, 2 = FIELD_BEGUN in libcsv.c), quoted, quote_char and
+ * delim_char, and write entry_pos and spaces: libcsv grows entry_buf without
+ * limit, so after each piece an over-long field is cut back
+ * (csvr_cap_field). This relies on libcsv 3.0.x, stable since 2008.
+ *
+ * Known limit: lines are counted by LF. A lone CR (classic Mac line end)
+ * still ends a row, but such rows share the LF-line's number and raw text.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ingest.h"
+#include "ingest_iconv.h"
+
+#define CSVR_BLOCK (1024 * 1024)            /* read(2) size */
+#define CSVR_PIECE (16 * 1024)              /* most bytes given to csv_parse at once */
+#define CSVR_MAX_ROW (16 * INGEST_MAX_FIELD) /* field bytes kept per row */
+#define CSVR_MAX_FIELDS 16384               /* fields kept per row */
+#define CSVR_ENTRY_BLK 4096                 /* libcsv entry buffer growth step */
+#define CSVR_NO_QUOTE 0xFF                  /* quote byte for "no quoting": never in UTF-8 */
+
+/* libcsv parser states (struct csv_parser.pstate, defined in libcsv.c). */
+#define CSVR_ROW_NOT_BEGUN 0
+#define CSVR_FIELD_BEGUN 2
+
+typedef struct csvr {
+    struct csv_parser p;
+    const csv_options *o;
+    ingest_row_fn fn;
+    void *ctx;
+    ingest_stats *st;
+    int rc;                 /* the callback's stop value, 0 while reading */
+    int fd;
+    char *block;            /* owned, CSVR_BLOCK bytes */
+    icv conv;               /* used when convert is true */
+    bool convert;
+    uint64_t line;          /* physical line being fed, 1-based */
+    uint64_t row_line;      /* line where the current row starts */
+    uint64_t quote_line;    /* line where the open quoted field starts */
+    uint64_t fields_seen;   /* fields ever submitted by libcsv */
+    int skip;               /* physical lines still to skip */
+    bool mid_line;          /* last byte fed was not an LF */
+    bool bom_check;         /* nothing fed yet: look for a UTF-8 BOM */
+    bool header_due;        /* next row is the header */
+    bool no_quote;          /* quoting off: neutralise stray 0xFF bytes */
+    /* The current row: field bytes in arena, field i at off[i], length f[i].n. */
+    char *arena;            /* owned */
+    size_t alen, acap;
+    slice *f;               /* owned */
+    size_t *off;            /* owned */
+    size_t nf, fcap;
+    bool too_long, bad_enc;
+    bool direct;            /* fields point into the block (fast path), not the arena */
+    /* Raw text: borrowed from the block (raw_own false) or copied to raw_buf. */
+    const char *raw_p;
+    size_t raw_n;
+    bool raw_own;
+    char raw_buf[INGEST_MAX_RAW + 8];
+} csvr;
+
+/* Formats a one-line reason into err (may be NULL); returns -1 for the caller. */
+static int csvr_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (err && errlen)
+        vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* libcsv failed although it cannot run out of buffer here: as out of memory. */
+static void csvr_oom(void)
+{
+    fputs("settle: out of memory\n", stderr);
+    exit(EXIT_FAILED);
+}
+
+/* ---- the row under construction ---------------------------------------- */
+
+/* Forgets the current row's fields and flags; keeps the buffers for reuse. */
+static void csvr_row_reset(csvr *r)
+{
+    r->alen = r->nf = 0;
+    r->too_long = r->bad_enc = r->direct = false;
+}
+
+/* Makes room for `n` more arena bytes and one more field (n is capped). */
+static void csvr_row_grow(csvr *r, size_t n)
+{
+    if (r->alen + n > r->acap) {
+        size_t cap = r->acap;
+        while (cap < r->alen + n)
+            cap *= 2; /* alen + n <= CSVR_MAX_ROW: no overflow */
+        r->arena = xrealloc(r->arena, cap);
+        r->acap = cap;
+    }
+    if (r->nf == r->fcap) {
+        r->fcap *= 2; /* at most CSVR_MAX_FIELDS */
+        r->f = xrealloc(r->f, r->fcap * sizeof *r->f);
+        r->off = xrealloc(r->off, r->fcap * sizeof *r->off);
+    }
+}
+
+/*
+ * Keeps one field: copies it into the row arena (the caller's buffer may be
+ * reused at once). A field, row or field count over the caps marks the row
+ * too long and stops storing it.
+ */
+static inline void csvr_keep(csvr *r, const char *s, size_t len)
+{
+    r->fields_seen++;
+    if (r->too_long)
+        return;
+    if (len > INGEST_MAX_FIELD || r->nf == CSVR_MAX_FIELDS || len > CSVR_MAX_ROW - r->alen) {
+        r->too_long = true;
+        return;
+    }
+    if (r->alen + len > r->acap || r->nf == r->fcap)
+        csvr_row_grow(r, len);
+    memcpy(r->arena + r->alen, s, len);
+    r->off[r->nf] = r->alen;
+    r->f[r->nf++].n = len;
+    r->alen += len;
+}
+
+/* libcsv field callback: keeps the field from libcsv's entry buffer. */
+static void csvr_field(void *s, size_t len, void *data)
+{
+    csvr_keep(data, s, len);
+}
+
+/* ---- raw text ------------------------------------------------------------ */
+
+/* Starts the raw text of a new row (the bytes fed so far were blank). */
+static void csvr_raw_reset(csvr *r)
+{
+    r->raw_n = 0;
+    r->raw_own = false;
+}
+
+/*
+ * Appends to raw_buf, keeping at most INGEST_MAX_RAW + 3 bytes: room for a
+ * CRLF line end plus one byte that shows the text goes on (cut on view).
+ */
+static void csvr_raw_copy(csvr *r, const char *p, size_t n)
+{
+    size_t room = INGEST_MAX_RAW + 3 - r->raw_n;
+    if (n > room)
+        n = room;
+    memcpy(r->raw_buf + r->raw_n, p, n);
+    r->raw_n += n;
+}
+
+/*
+ * Adds bytes the parser is about to see. Within one feed the pieces are
+ * contiguous, so a borrowed raw just grows; an owned raw copies (capped).
+ */
+static void csvr_raw_add(csvr *r, const char *p, size_t n)
+{
+    if (r->raw_own) {
+        csvr_raw_copy(r, p, n);
+    } else if (r->raw_n == 0) {
+        r->raw_p = p, r->raw_n = n;
+    } else {
+        r->raw_n += n;
+    }
+}
+
+/* Copies a borrowed raw into raw_buf, before its buffer is reused. */
+static void csvr_raw_own(csvr *r)
+{
+    const char *p = r->raw_p;
+    size_t n = r->raw_n;
+    r->raw_n = 0;
+    r->raw_own = true;
+    csvr_raw_copy(r, p, n);
+}
+
+/*
+ * The raw text for delivery: line end dropped; over INGEST_MAX_RAW it is
+ * cut at a UTF-8 character boundary and "..." appended (in raw_buf).
+ */
+static slice csvr_raw_view(csvr *r)
+{
+    const char *p = r->raw_own ? r->raw_buf : r->raw_p;
+    size_t n = r->raw_n;
+    if (n && p[n - 1] == '\n')
+        n--;
+    if (n && p[n - 1] == '\r')
+        n--;
+    if (n <= INGEST_MAX_RAW)
+        return (slice){p, n};
+    n = INGEST_MAX_RAW;
+    while (n > 0 && (p[n] & 0xC0) == 0x80)
+        n--;
+    memmove(r->raw_buf, p, n);
+    memcpy(r->raw_buf + n, "...", 3);
+    return (slice){r->raw_buf, n + 3};
+}
+
+/* ---- delivery -------------------------------------------------------------- */
+
+/*
+ * libcsv row callback: points the slices into the arena and calls the
+ * caller's function (unless it already asked to stop); then resets the row.
+ */
+static void csvr_row(int c, void *data)
+{
+    csvr *r = data;
+    (void)c;
+    if (!r->rc) {
+        ingest_row row = {.fields = r->f, .line = r->row_line, .raw = csvr_raw_view(r)};
+        row.status = r->too_long ? ROW_FIELD_TOO_LONG : r->bad_enc ? ROW_BAD_ENCODING : ROW_OK;
+        row.n_fields = r->too_long ? 0 : r->nf;
+        for (size_t i = 0; i < row.n_fields && !r->direct; i++)
+            r->f[i].p = r->arena + r->off[i];
+        row.is_header = r->header_due;
+        r->st->rows += !r->header_due;
+        r->header_due = false;
+        r->rc = r->fn(r->ctx, &row);
+    }
+    csvr_row_reset(r);
+}
+
+/* ---- feeding libcsv ------------------------------------------------------ */
+
+/*
+ * Keeps libcsv's entry buffer bounded: a field already longer than
+ * INGEST_MAX_FIELD marks the row too long and is cut back to one byte (not
+ * zero: libcsv later drops a closing quote with entry_pos -= spaces + 1).
+ */
+static void csvr_cap_field(csvr *r)
+{
+    if (r->p.entry_pos <= INGEST_MAX_FIELD)
+        return;
+    r->too_long = true;
+    r->p.entry_pos = 1;
+    r->p.spaces = 0;
+}
+
+/*
+ * With quoting off, libcsv's quote byte is 0xFF, which UTF-8 never contains.
+ * A stray one (undeclared encoding) marks the row bad and becomes '?'.
+ */
+static void csvr_no_quote_scan(csvr *r, char *p, size_t n)
+{
+    char *q;
+    while ((q = memchr(p, CSVR_NO_QUOTE, n)) != NULL) {
+        *q = '?';
+        r->bad_enc = true;
+        n -= (size_t)(q - p) + 1;
+        p = q + 1;
+    }
+}
+
+/* True for the blanks libcsv trims around unquoted fields. */
+static inline bool csvr_blank(const csvr *r, char c)
+{
+    return (c == ' ' || c == '\t') && c != (char)r->p.delim_char;
+}
+
+/*
+ * True when a whole line (LF included, nothing of it fed yet) is plain: no
+ * quote byte and no CR but the one of a final CRLF. To libcsv such a line
+ * means exactly "split at each delimiter, trim blanks" (csvr_split).
+ */
+static bool csvr_plain(const csvr *r, const char *p, size_t n)
+{
+    if (memchr(p, r->p.quote_char, n))
+        return false;
+    const char *cr = memchr(p, '\r', n);
+    return !cr || cr == p + n - 2;
+}
+
+/*
+ * Keeps the field p..e, blanks trimmed, as a slice straight into the block:
+ * no copy, the block outlives the row callback. Over CSVR_MAX_FIELDS marks
+ * the row too long.
+ */
+static inline void csvr_keep_direct(csvr *r, const char *p, const char *e)
+{
+    while (p < e && csvr_blank(r, *p))
+        p++;
+    while (e > p && csvr_blank(r, e[-1]))
+        e--;
+    if (r->nf == CSVR_MAX_FIELDS) {
+        r->too_long = true;
+        return;
+    }
+    if (r->nf == r->fcap)
+        csvr_row_grow(r, 0);
+    r->f[r->nf].p = p;
+    r->f[r->nf++].n = (size_t)(e - p);
+}
+
+/*
+ * The fast path, several times faster than libcsv's byte loop: splits a
+ * plain line (line end dropped) at each delimiter with memchr and delivers
+ * it; a blank line is no row, as in libcsv.
+ */
+static void csvr_split(csvr *r, const char *p, size_t n)
+{
+    const char *end = p + n, *d;
+    char delim = (char)r->p.delim_char;
+    while ((d = memchr(p, delim, (size_t)(end - p))) != NULL) {
+        csvr_keep_direct(r, p, d);
+        p = d + 1;
+    }
+    csvr_keep_direct(r, p, end);
+    r->direct = true;
+    if (r->nf == 1 && r->f[0].n == 0 && !r->too_long)
+        csvr_row_reset(r);
+    else
+        csvr_row(0, r);
+}
+
+/* Feeds one piece of a line to libcsv; tracks the quote start; caps fields. */
+static void csvr_libcsv(csvr *r, char *p, size_t n)
+{
+    bool was_quoted = r->p.quoted;
+    uint64_t seen = r->fields_seen;
+    if (csv_parse(&r->p, p, n, csvr_field, csvr_row, r) != n)
+        csvr_oom();
+    if (r->p.quoted && r->p.pstate == CSVR_FIELD_BEGUN && (!was_quoted || seen != r->fields_seen))
+        r->quote_line = r->line;
+    csvr_cap_field(r);
+}
+
+/*
+ * Parses one piece of one line: notes where a row starts, keeps its raw
+ * text, then takes the plain-line fast path or libcsv.
+ */
+static void csvr_parse(csvr *r, char *p, size_t n, bool eol)
+{
+    bool fresh = r->p.pstate == CSVR_ROW_NOT_BEGUN;
+    if (fresh) {
+        r->row_line = r->line;
+        csvr_raw_reset(r);
+    }
+    if (r->no_quote)
+        csvr_no_quote_scan(r, p, n);
+    csvr_raw_add(r, p, n);
+    if (fresh && eol && csvr_plain(r, p, n))
+        csvr_split(r, p, n - 1 - (n > 1 && p[n - 2] == '\r'));
+    else
+        csvr_libcsv(r, p, n);
+}
+
+/* Handles one piece of a line (eol: it ends with the LF): skip or parse. */
+static void csvr_piece(csvr *r, char *p, size_t n, bool eol)
+{
+    if (r->skip == 0)
+        csvr_parse(r, p, n, eol);
+    else if (eol)
+        r->skip--;
+    r->mid_line = !eol;
+    if (eol) {
+        r->line++;
+        r->st->lines++;
+    }
+}
+
+/* Drops a UTF-8 BOM at the very start of the (converted) text. */
+static size_t csvr_bom(csvr *r, const char *p, size_t n)
+{
+    r->bom_check = false;
+    return n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
+/*
+ * Feeds a run of UTF-8 text line by line (pieces of at most CSVR_PIECE).
+ * The run's buffer is reused after the call, so a row still open at the end
+ * gets its raw text copied. Stops early once the callback asked to stop.
+ */
+static void csvr_feed(csvr *r, char *p, size_t n)
+{
+    if (r->bom_check && n) {
+        size_t b = csvr_bom(r, p, n);
+        p += b, n -= b;
+    }
+    while (n > 0 && !r->rc) {
+        size_t len = n < CSVR_PIECE ? n : CSVR_PIECE;
+        char *lf = memchr(p, '\n', len);
+        if (lf)
+            len = (size_t)(lf - p) + 1;
+        csvr_piece(r, p, len, lf != NULL);
+        p += len, n -= len;
+    }
+    if (r->p.pstate != CSVR_ROW_NOT_BEGUN && !r->raw_own)
+        csvr_raw_own(r);
+}
+
+/* ---- reading the file -------------------------------------------------- */
+
+/* read(2) until `n` bytes or end of file; returns the count or -1 (errno). */
+static ssize_t csvr_read(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, buf + got, n - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
+/* Reads a UTF-8 file: every block goes straight to the parser. 0 or -1. */
+static int csvr_run_plain(csvr *r, char *err, size_t errlen)
+{
+    for (;;) {
+        ssize_t k = csvr_read(r->fd, r->block, CSVR_BLOCK);
+        if (k < 0)
+            return csvr_fail(err, errlen, "cannot read: %s", strerror(errno));
+        if (k == 0 || r->rc)
+            return 0;
+        r->st->bytes += (uint64_t)k;
+        csvr_feed(r, r->block, (size_t)k);
+    }
+}
+
+/* icv_sink: flags the row holding a bad byte, then feeds the UTF-8 text. */
+static int csvr_sink(void *ctx, char *p, size_t n, bool bad)
+{
+    csvr *r = ctx;
+    if (bad && r->skip == 0)
+        r->bad_enc = true;
+    csvr_feed(r, p, n);
+    return r->rc;
+}
+
+/*
+ * Reads a file in another encoding: blocks go through iconv; an incomplete
+ * sequence at a block's end is moved to the front and completed by the next
+ * read. Returns 0 or -1 (read error).
+ */
+static int csvr_run_iconv(csvr *r, char *err, size_t errlen)
+{
+    size_t carry = 0;
+    int rc = 0;
+    for (;;) {
+        ssize_t k = csvr_read(r->fd, r->block + carry, CSVR_BLOCK - carry);
+        if (k < 0)
+            return csvr_fail(err, errlen, "cannot read: %s", strerror(errno));
+        r->st->bytes += (uint64_t)k;
+        size_t have = carry + (size_t)k;
+        size_t used = icv_push(&r->conv, r->block, have, k == 0, csvr_sink, r, &rc);
+        if (k == 0 || rc)
+            return 0;
+        carry = have - used; /* a few bytes: one partial character */
+        memmove(r->block, r->block + used, carry);
+    }
+}
+
+/*
+ * End of file: a quoted field still open makes the file unreadable (-1);
+ * otherwise libcsv delivers a last row that had no line end.
+ */
+static int csvr_finish(csvr *r, char *err, size_t errlen)
+{
+    if (r->mid_line)
+        r->st->lines++;
+    if (r->p.quoted && r->p.pstate == CSVR_FIELD_BEGUN)
+        return csvr_fail(err, errlen, "unterminated quoted field starting at line %llu",
+                         (unsigned long long)r->quote_line);
+    if (csv_fini(&r->p, csvr_field, csvr_row, r) != 0)
+        csvr_oom();
+    return r->rc;
+}
+
+/* ---- set-up and the entry point ------------------------------------------ */
+
+/* Configures libcsv from the options: delimiter, quote, x-allocators. */
+static void csvr_parser_init(csvr *r)
+{
+    if (csv_init(&r->p, 0) != 0)
+        csvr_oom();
+    csv_set_delim(&r->p, (unsigned char)(r->o->delimiter ? r->o->delimiter : ','));
+    r->no_quote = r->o->quote == 0;
+    csv_set_quote(&r->p, r->no_quote ? CSVR_NO_QUOTE : (unsigned char)r->o->quote);
+    csv_set_realloc_func(&r->p, xrealloc);
+    csv_set_free_func(&r->p, free);
+    csv_set_blk_size(&r->p, CSVR_ENTRY_BLK);
+}
+
+/* Allocates the reader; every buffer is owned and freed by csvr_free. */
+static csvr *csvr_new(const csv_options *o, ingest_row_fn fn, void *ctx, ingest_stats *st)
+{
+    csvr *r = xcalloc(1, sizeof *r);
+    r->o = o, r->fn = fn, r->ctx = ctx, r->st = st;
+    r->fd = -1;
+    r->line = 1;
+    r->skip = o->skip_lines > 0 ? o->skip_lines : 0;
+    r->bom_check = true;
+    r->header_due = o->header;
+    r->acap = 4096;
+    r->arena = xmalloc(r->acap);
+    r->fcap = 32;
+    r->f = xmalloc(r->fcap * sizeof *r->f);
+    r->off = xmalloc(r->fcap * sizeof *r->off);
+    csvr_parser_init(r);
+    return r;
+}
+
+/* Opens the file and the converter. Returns 0 or -1 with the reason. */
+static int csvr_open(csvr *r, const char *path, char *err, size_t errlen)
+{
+    const char *enc = r->o->encoding;
+    r->convert = !icv_is_utf8(enc);
+    if (r->convert && icv_open(&r->conv, enc) != 0)
+        return csvr_fail(err, errlen, "unknown encoding '%s'", enc);
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0)
+        return csvr_fail(err, errlen, "cannot open: %s", strerror(errno));
+    posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    r->block = xmalloc(CSVR_BLOCK);
+    return 0;
+}
+
+/* Releases everything the reader owns, closes the file. */
+static void csvr_free(csvr *r)
+{
+    if (r->fd >= 0)
+        close(r->fd);
+    if (r->convert)
+        icv_close(&r->conv);
+    csv_free(&r->p);
+    free(r->block);
+    free(r->arena);
+    free(r->f);
+    free(r->off);
+    free(r);
+}
+
+/* See ingest.h. */
+int ingest_csv_file(const char *path, const csv_options *o, ingest_row_fn fn, void *ctx,
+                    ingest_stats *stats, char *err, size_t errlen)
+{
+    ingest_stats local;
+    memset(stats ? stats : &local, 0, sizeof local);
+    if (err && errlen)
+        err[0] = 0;
+    csvr *r = csvr_new(o, fn, ctx, stats ? stats : &local);
+    int rc = csvr_open(r, path, err, errlen);
+    if (rc == 0)
+        rc = r->convert ? csvr_run_iconv(r, err, errlen) : csvr_run_plain(r, err, errlen);
+    if (rc == 0)
+        rc = r->rc ? r->rc : csvr_finish(r, err, errlen);
+    csvr_free(r);
+    return rc;
+}

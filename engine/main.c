@@ -1,0 +1,246 @@
+/*
+ * main.c - the settle command line (SPEC section 2): picks the verb, parses
+ * its options, finds the config, and returns the verb's exit code.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "fx.h"
+#include "rules.h"
+#include "run.h"
+#include "state.h"
+#include "timefmt.h"
+#include "util.h"
+
+static const char usage_main[] =
+    "usage: settle <verb> [options]\n"
+    "\n"
+    "  run      [-c FILE] [--date D | --from D --to D] [--partner ID]... [--dry-run]\n"
+    "           take new drops, settle touched periods, write reports and audit\n"
+    "  check    [-c FILE]   validate config, FX table and rule files; writes nothing\n"
+    "  status   [-c FILE] [--json]   files, periods and last runs from the state\n"
+    "  version  print the version\n"
+    "\n"
+    "Config: -c FILE, else $SETTLE_CONFIG, else ./settle.yaml.\n"
+    "Exit codes: 0 clean, 1 settled with exceptions to look at, 2 usage/config/rule error,\n"
+    "3 run failed (state unchanged), 75 another run holds the lock.\n"
+    "`settle <verb> --help` shows the verb's options.\n";
+
+static const char usage_run[] =
+    "usage: settle run [-c FILE] [--date YYYY-MM-DD | --from YYYY-MM-DD --to YYYY-MM-DD]\n"
+    "                  [--partner ID]... [--dry-run]\n"
+    "\n"
+    "Takes every new drop in the inbox, settles every period it touches (and every\n"
+    "provisional period whose rules or config changed), and writes statements,\n"
+    "summaries, exceptions and an audit entry.\n"
+    "  --date D         settle (or re-settle) only the periods containing business day D\n"
+    "  --from D --to D  settle (or backfill) the periods overlapping D..D\n"
+    "  --partner ID     only this partner (repeatable)\n"
+    "  --dry-run        compute and print the statements; write nothing\n";
+
+static const char usage_check[] =
+    "usage: settle check [-c FILE]\n"
+    "\n"
+    "Validates the config, the FX table and every partner's rule file, printing\n"
+    "each problem as file:line: message. Exit 0 when all is well, 2 otherwise.\n";
+
+static const char usage_status[] =
+    "usage: settle status [-c FILE] [--json]\n"
+    "\n"
+    "Shows processed files, rejected rows, statements per partner and period with\n"
+    "their status (provisional, final, held) and the last run.\n";
+
+/* The config path: -c, else $SETTLE_CONFIG, else ./settle.yaml. */
+static const char *config_path(const char *given)
+{
+    if (given)
+        return given;
+    const char *env = getenv("SETTLE_CONFIG");
+    return env && env[0] ? env : "settle.yaml";
+}
+
+/* Parses a --date/--from/--to value; prints an error and returns -1 when bad. */
+static int parse_day(const char *opt, const char *text, int32_t *day)
+{
+    if (date_parse(text, strlen(text), day) == 0)
+        return 0;
+    fprintf(stderr, "settle: %s expects a date YYYY-MM-DD, got '%s'\n", opt, text);
+    return -1;
+}
+
+enum { OPT_DATE = 256, OPT_FROM, OPT_TO, OPT_PARTNER, OPT_DRY, OPT_JSON, OPT_HELP };
+
+static const struct option long_opts[] = {
+    {"config", required_argument, NULL, 'c'}, {"date", required_argument, NULL, OPT_DATE},
+    {"from", required_argument, NULL, OPT_FROM}, {"to", required_argument, NULL, OPT_TO},
+    {"partner", required_argument, NULL, OPT_PARTNER}, {"dry-run", no_argument, NULL, OPT_DRY},
+    {"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct cli {
+    const char *config;
+    run_options run;
+    bool json, help, has_date, has_from, has_to;
+} cli;
+
+/* Applies one parsed option; -1 on a bad value. */
+static int cli_option(cli *c, int opt, const char *arg, int argc)
+{
+    switch (opt) {
+    case 'c': c->config = arg; return 0;
+    case OPT_DATE: c->has_date = true; return parse_day("--date", arg, &c->run.from_day);
+    case OPT_FROM: c->has_from = true; return parse_day("--from", arg, &c->run.from_day);
+    case OPT_TO: c->has_to = true; return parse_day("--to", arg, &c->run.to_day);
+    case OPT_PARTNER:
+        if (!c->run.partners)
+            c->run.partners = xcalloc((size_t)argc, sizeof *c->run.partners);
+        c->run.partners[c->run.n_partners++] = arg;
+        return 0;
+    case OPT_DRY: c->run.dry_run = true; return 0;
+    case OPT_JSON: c->json = true; return 0;
+    case OPT_HELP: c->help = true; return 0;
+    default: return -1;
+    }
+}
+
+/* Checks that date options combine sensibly and fills the run range. */
+static int cli_range(cli *c)
+{
+    if (c->has_date && (c->has_from || c->has_to)) {
+        fprintf(stderr, "settle: use either --date or --from/--to, not both\n");
+        return -1;
+    }
+    if (c->has_from != c->has_to) {
+        fprintf(stderr, "settle: --from and --to go together\n");
+        return -1;
+    }
+    if (c->has_date)
+        c->run.to_day = c->run.from_day;
+    c->run.has_range = c->has_date || c->has_from;
+    if (c->run.has_range && c->run.to_day < c->run.from_day) {
+        fprintf(stderr, "settle: --to is before --from\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses the options after the verb; -1 on a usage error (message printed). */
+static int cli_parse(cli *c, int argc, char **argv, const char *usage)
+{
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "c:h", long_opts, NULL)) != -1) {
+        if (opt == 'h')
+            opt = OPT_HELP;
+        if (cli_option(c, opt, optarg, argc) != 0) {
+            fputs(usage, stderr);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "settle: unexpected argument '%s'\n%s", argv[optind], usage);
+        return -1;
+    }
+    return cli_range(c);
+}
+
+/* `settle check`: config, FX table and rule files, each error printed. */
+int settle_check(const char *path)
+{
+    settle_config cfg;
+    diag d;
+    diag_init(&d);
+    int bad = config_load(path, &cfg, &d) != 0;
+    if (!bad) {
+        fx_table *fx = cfg.fx_rates ? fx_load(cfg.fx_rates, &d) : fx_empty();
+        fx_free(fx);
+        rules_engine *re = rules_open();
+        for (size_t i = 0; i < cfg.n_partners; i++) {
+            char sha[65];
+            rules_load(re, cfg.partners[i].id, cfg.partners[i].rules, sha, &d);
+        }
+        rules_close(re);
+        bad = d.n > 0;
+        config_free(&cfg);
+    }
+    diag_print(&d, stderr);
+    if (!bad)
+        printf("settle check: %s is valid\n", path);
+    diag_free(&d);
+    return bad ? EXIT_USAGE : EXIT_CLEAN;
+}
+
+/* `settle status`: reads the state; never writes. */
+int settle_status(const char *path, bool json)
+{
+    settle_config cfg;
+    diag d;
+    diag_init(&d);
+    if (config_load(path, &cfg, &d) != 0) {
+        diag_print(&d, stderr);
+        diag_free(&d);
+        return EXIT_USAGE;
+    }
+    diag_free(&d);
+    char err[256];
+    state *s = state_open(cfg.paths.state, err, sizeof err);
+    int code = EXIT_FAILED;
+    if (!s)
+        fprintf(stderr, "settle: cannot open state: %s\n", err);
+    else if (state_status_print(s, stdout, json) == 0)
+        code = EXIT_CLEAN;
+    state_close(s);
+    config_free(&cfg);
+    return code;
+}
+
+/* Dispatches a verb with its usage text. */
+static int run_verb(const char *verb, int argc, char **argv)
+{
+    static const struct {
+        const char *name, *usage;
+    } verbs[] = {{"run", usage_run}, {"check", usage_check}, {"status", usage_status}};
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+        if (strcmp(verb, verbs[i].name) != 0)
+            continue;
+        cli c = {0};
+        int rc = cli_parse(&c, argc, argv, verbs[i].usage);
+        const char *cfg = config_path(c.config);
+        c.run.config = cfg;
+        if (rc != 0)
+            rc = EXIT_USAGE;
+        else if (c.help)
+            rc = (fputs(verbs[i].usage, stdout), EXIT_CLEAN);
+        else if (i == 0)
+            rc = settle_run(&c.run);
+        else if (i == 1)
+            rc = settle_check(cfg);
+        else
+            rc = settle_status(cfg, c.json);
+        free(c.run.partners);
+        return rc;
+    }
+    fprintf(stderr, "settle: unknown verb '%s'\n%s", verb, usage_main);
+    return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(usage_main, stdout);
+        return EXIT_CLEAN;
+    }
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("settle %s\n", SETTLE_VERSION);
+        return EXIT_CLEAN;
+    }
+    return run_verb(argv[1], argc - 1, argv + 1);
+}

@@ -1,0 +1,56 @@
+/*
+ * normalise.h - turns a reader's row into canonical transactions using the
+ * partner's `fields:` mapping (SPEC section 4), or says exactly why not.
+ *
+ * A normaliser is made once per partner and reused for every file; the
+ * column positions are resolved from each file's header (or taken from the
+ * column numbers when there is none).
+ */
+#ifndef SETTLE_NORMALISE_H
+#define SETTLE_NORMALISE_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "ingest.h"
+#include "strmap.h"
+#include "tz.h"
+#include "txn.h"
+
+typedef struct normaliser normaliser;
+
+/*
+ * `pc` and the zones are borrowed and must outlive the normaliser;
+ * `currencies` (borrowed) interns currency codes into txn.currency ids.
+ */
+normaliser *normaliser_new(const partner_config *pc, const tz_zone *partner_zone,
+                           const tz_zone *business_zone, int32_t day_start, strmap *currencies);
+void normaliser_free(normaliser *n);
+
+/*
+ * Prepares for a new file. With a header row, maps every named field to its
+ * column; a named field missing from the header makes the file unusable:
+ * returns -1 with "column 'Amount' (fields.amount) not in header". Without a
+ * header (hdr NULL) column numbers are used as configured.
+ */
+int normaliser_start_file(normaliser *n, const ingest_row *hdr, char *err, size_t errlen);
+
+typedef struct norm_reject {
+    reject_code code;
+    char detail[200];   /* "Amount: '12,3x' is not a number" */
+    int32_t day;        /* business day when the time was readable, else INT32_MIN */
+    slice id;           /* the row's id text when present */
+} norm_reject;
+
+/*
+ * Normalises one data row into out[0..*n_out) (at most TX_TYPE_COUNT; more
+ * than one only with `amounts:`). Returns 0, or -1 with *rej filled when the
+ * row is rejected as a whole. Slices in out borrow from the row and from the
+ * normaliser (composed ids) until the next call.
+ */
+int normalise_row(normaliser *n, const ingest_row *row, txn *out, size_t *n_out, norm_reject *rej);
+
+/* Exponent of the currency interned as id `cur` (cached). */
+int normaliser_exponent(const normaliser *n, int cur);
+
+#endif

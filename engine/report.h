@@ -1,0 +1,74 @@
+/*
+ * report.h - everything settle writes for people and scripts to read
+ * (SPEC section 6): statements (JSON, CSV, HTML), per-period summaries, and
+ * the exceptions report. Every file is written atomically (temp + fsync +
+ * rename, mode 0640) and is byte-identical for identical inputs: no run time,
+ * host or random value appears in these files.
+ *
+ * Partner strings are escaped in HTML and defused in CSV: a cell starting
+ * with = + - @ (or tab/CR) gets a leading apostrophe so a spreadsheet shows
+ * text instead of evaluating a formula.
+ */
+#ifndef SETTLE_REPORT_H
+#define SETTLE_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "statement.h"
+#include "util.h"
+
+/*
+ * Writes <reports_dir>/<label>/<partner>/statement.{json,csv,html}.
+ * Returns 0, or -1 with a reason in err. Paths of written files are appended
+ * to `written` (owned strings) when it is non-NULL, for the audit log.
+ */
+typedef struct path_list {
+    char **items;
+    size_t n, cap;
+} path_list;
+void path_list_add(path_list *l, const char *path); /* copies */
+void path_list_free(path_list *l);
+
+int report_statement(const char *reports_dir, const statement *st, path_list *written, char *err,
+                     size_t errlen);
+/* The JSON text of statement.json (caller frees); exposed for tests and preview. */
+char *statement_to_json(const statement *st);
+
+/* One partner's line in a period summary. */
+typedef struct summary_row {
+    const char *partner, *kind, *currency, *status, *hold_reason; /* borrowed; hold_reason may be NULL */
+    int exponent;
+    int64_t ggr, payable, carry_out, transactions, duplicates, rejected;
+} summary_row;
+
+/*
+ * Writes <reports_dir>/<label>/summary.{txt,json,html} for the rows given
+ * (in the order given; the caller sorts by partner).
+ */
+int report_summary(const char *reports_dir, const char *label, const summary_row *rows,
+                   size_t n_rows, path_list *written, char *err, size_t errlen);
+
+/*
+ * The exceptions report of one period label, written row by row to a temp
+ * file (memory stays bounded) and renamed into
+ * <reports_dir>/<label>/exceptions.csv by exceptions_end. Header:
+ * partner,file,line,id,reason,detail,raw
+ */
+typedef struct exceptions_writer exceptions_writer;
+/* NULL with a reason in err when the temp file cannot be created. */
+exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, char *err,
+                                    size_t errlen);
+int exceptions_row(exceptions_writer *w, const char *partner, const char *file, uint64_t line,
+                   const char *id, const char *reason, const char *detail, const char *raw);
+/* Flushes, fsyncs and renames into place; frees w. 0, or -1 with err (temp removed). */
+int exceptions_end(exceptions_writer *w, path_list *written, char *err, size_t errlen);
+/* Removes the temp file and frees w. */
+void exceptions_abort(exceptions_writer *w);
+
+/* CSV cell writer used by all CSV outputs: quotes as needed and defuses formulas. */
+void csv_add_cell(sbuf *b, const char *s, size_t n);
+/* HTML text escaper (& < > " '). */
+void html_add_text(sbuf *b, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * report_exceptions.c - exceptions.csv of one period label, streamed: rows
+ * go into a buffer flushed with write(2) every 64 KiB to a temp file beside
+ * the final one, so memory stays bounded however many rows are rejected.
+ * exceptions_end makes it durable and renames it into place; until then no
+ * partial exceptions.csv is ever visible.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report_util.h"
+
+#define EXC_FLUSH_AT (64 * 1024)
+
+struct exceptions_writer {
+    char *dir;   /* owned; <reports>/<label> */
+    char *tmp;   /* owned; <dir>/.exceptions.csv.tmp.<pid> */
+    char *path;  /* owned; <dir>/exceptions.csv */
+    int fd;      /* open temp file */
+    int error;   /* errno of the first failed write, 0 when none */
+    sbuf buf;    /* rows not yet written */
+};
+
+/* Frees the writer and its strings (the fd must be closed already). */
+static void exc_free(exceptions_writer *w)
+{
+    free(w->dir);
+    free(w->tmp);
+    free(w->path);
+    sbuf_free(&w->buf);
+    free(w);
+}
+
+/* Writes the buffer to the temp file and empties it; remembers the first error. */
+static int exc_flush(exceptions_writer *w)
+{
+    const char *p = w->buf.buf;
+    size_t n = w->buf.len;
+    while (n && !w->error) {
+        ssize_t k = write(w->fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            w->error = errno;
+        else {
+            p += k;
+            n -= (size_t)k;
+        }
+    }
+    sbuf_reset(&w->buf);
+    return w->error ? -1 : 0;
+}
+
+/* fsyncs a directory so the rename inside it survives a crash; 0 or -1. */
+static int exc_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Appends one CSV cell from a possibly NULL string (NULL is an empty cell). */
+static void exc_cell(sbuf *b, const char *s, bool last)
+{
+    if (s)
+        csv_add_cell(b, s, strlen(s));
+    sbuf_addc(b, last ? '\n' : ',');
+}
+
+/*
+ * Creates <reports_dir>/<label>/ and the temp file (mode 0640) and buffers
+ * the header. NULL with a reason in err when the label is not a plain name
+ * or the directory or file cannot be created (nothing is left behind).
+ */
+exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, char *err,
+                                    size_t errlen)
+{
+    if (!rep_name_ok(label)) {
+        rep_err(err, errlen, "exceptions: period \"%s\" is not a plain name", label ? label : "");
+        return NULL;
+    }
+    exceptions_writer *w = xcalloc(1, sizeof *w);
+    w->dir = path_join(reports_dir, label);
+    w->path = path_join(w->dir, "exceptions.csv");
+    char *name = xasprintf(".exceptions.csv.tmp.%ld", (long)getpid());
+    w->tmp = path_join(w->dir, name);
+    free(name);
+    if (mkdir_p(w->dir) != 0 ||
+        (w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
+        rep_err(err, errlen, "cannot create %s: %s", w->tmp, strerror(errno));
+        exc_free(w);
+        return NULL;
+    }
+    fchmod(w->fd, 0640); /* exact mode whatever the umask */
+    sbuf_adds(&w->buf, "partner,file,line,id,reason,detail,raw\n");
+    return w;
+}
+
+/*
+ * Buffers one row (NULL strings are empty cells, line 0 is an empty cell for
+ * file-level problems) and flushes every 64 KiB. 0, or -1 after a failed
+ * write (then exceptions_end fails too; call exceptions_abort or _end).
+ */
+int exceptions_row(exceptions_writer *w, const char *partner, const char *file, uint64_t line,
+                   const char *id, const char *reason, const char *detail, const char *raw)
+{
+    char num[24] = "";
+    if (line)
+        snprintf(num, sizeof num, "%" PRIu64, line);
+    exc_cell(&w->buf, partner, false);
+    exc_cell(&w->buf, file, false);
+    exc_cell(&w->buf, num, false);
+    exc_cell(&w->buf, id, false);
+    exc_cell(&w->buf, reason, false);
+    exc_cell(&w->buf, detail, false);
+    exc_cell(&w->buf, raw, true);
+    if (w->buf.len >= EXC_FLUSH_AT || w->error)
+        return exc_flush(w);
+    return 0;
+}
+
+/* Flushes, fsyncs and closes the temp file; 0, or -1 with errno set (fd closed). */
+static int exc_finish_file(exceptions_writer *w)
+{
+    if (exc_flush(w) == 0 && fsync(w->fd) != 0)
+        w->error = errno;
+    if (close(w->fd) != 0 && !w->error)
+        w->error = errno;
+    w->fd = -1;
+    errno = w->error;
+    return w->error ? -1 : 0;
+}
+
+/*
+ * Makes exceptions.csv durable and visible: flush, fsync, rename, fsync the
+ * directory; adds the path to written (when non-NULL) and frees w. On failure
+ * -1 with a reason in err, the temp file removed, w freed.
+ */
+int exceptions_end(exceptions_writer *w, path_list *written, char *err, size_t errlen)
+{
+    int rc = exc_finish_file(w);
+    if (rc == 0 && rename(w->tmp, w->path) != 0)
+        rc = -1;
+    if (rc != 0) {
+        rep_err(err, errlen, "cannot write %s: %s", w->path, strerror(errno));
+        unlink(w->tmp);
+    } else {
+        exc_fsync_dir(w->dir);
+        if (written)
+            path_list_add(written, w->path);
+    }
+    exc_free(w);
+    return rc;
+}
+
+/* Closes and removes the temp file and frees w; the final file is untouched. NULL is a no-op. */
+void exceptions_abort(exceptions_writer *w)
+{
+    if (!w)
+        return;
+    close(w->fd);
+    unlink(w->tmp);
+    exc_free(w);
+}

@@ -1,0 +1,64 @@
+/*
+ * report_util.h - private helpers shared by the report_*.c files only (not a
+ * public engine interface): an indenting JSON writer, money cells, CSV rows,
+ * the HTML page frame, safe path components and the atomic write that records
+ * written paths. Ownership follows util.h: nothing here keeps a pointer.
+ */
+#ifndef SETTLE_REPORT_UTIL_H
+#define SETTLE_REPORT_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "report.h"
+
+/* ---- JSON writer: 2-space indent, keys in call order, no trailing blanks. */
+#define JW_MAX_DEPTH 16
+typedef struct jw {
+    sbuf *b;                    /* borrowed output buffer */
+    int depth;                  /* open containers */
+    bool empty[JW_MAX_DEPTH];   /* container at depth i has no member yet */
+} jw;
+
+void jw_init(jw *w, sbuf *b);
+/* Opens an object ('{') or array ('['); key is NULL at top level or in arrays. */
+void jw_open(jw *w, const char *key, char brace);
+void jw_close(jw *w, char brace);
+void jw_str(jw *w, const char *key, const char *s); /* NULL writes null */
+void jw_int(jw *w, const char *key, int64_t v);
+void jw_money(jw *w, const char *key, int64_t v, int exponent);
+void jw_null(jw *w, const char *key);
+void jw_end(jw *w); /* final newline */
+
+/* ---- cells */
+/* Formats money into buf (MONEY_FMT_MAX bytes); returns buf. */
+const char *rep_money(int64_t v, int exponent, char *buf);
+/* GGR of s formatted into buf, or "overflow"; returns buf. */
+const char *rep_ggr(const agg_sums *s, int exponent, char *buf);
+/* Appends one CSV row of n cells (const char *, NULL = empty) and "\n". */
+void rep_csv_row(sbuf *b, size_t n, ...);
+
+/* ---- HTML */
+void rep_html_begin(sbuf *b, const char *title);
+void rep_html_end(sbuf *b);
+/* Appends a status badge (<span class="badge held">held</span>). */
+void rep_html_badge(sbuf *b, const char *status);
+/* Appends <tag>escaped text</tag>; attrs is a literal attribute string or NULL. */
+void rep_html_elem(sbuf *b, const char *tag, const char *attrs, const char *text);
+/* Appends one table row: n cells; cells whose index bit is set in num_mask are numbers. */
+void rep_html_row(sbuf *b, const char *cell_tag, unsigned num_mask, size_t n, ...);
+
+/* ---- files */
+/* True when s is usable as one path component (no '/', not "", ".", ".."). */
+bool rep_name_ok(const char *s);
+/* Formats a reason into err (may be NULL or errlen 0). */
+void rep_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* atomic_write of b to dir/name; adds the path to written. 0, or -1 with err. */
+int rep_write(const char *dir, const char *name, const sbuf *b, path_list *written, char *err,
+              size_t errlen);
+
+/* ---- the three statement renderers (report_statement.c, report_html.c) */
+void rep_statement_csv(sbuf *b, const statement *st);
+void rep_statement_html(sbuf *b, const statement *st);
+
+#endif

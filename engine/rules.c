@@ -1,0 +1,617 @@
+/*
+ * rules.c - the Lua rule engine: one sandboxed lua_State per run, rule files
+ * compiled from text into their own environments, settle() called under
+ * instruction, time and memory limits (SPEC section 5).
+ *
+ * How the sandbox holds:
+ *   - The state is made with rl_alloc, which counts every byte. Past
+ *     RULES_MAX_MEMORY the count hook raises "memory limit exceeded" at the
+ *     rule's file:line; past RULES_MAX_MEMORY + RULES_MEMORY_SLACK allocations
+ *     are refused outright and Lua raises a memory error.
+ *   - Only base, string, table, math and utf8 are opened, and rule code never
+ *     sees the real globals: each rule file gets a fresh environment holding
+ *     an allow-list (rl_push_env) and its own copies of the library tables.
+ *     The string metatable is locked and points at a sealed string table
+ *     without `dump`.
+ *   - A count hook checks the instruction budget, the wall clock and memory
+ *     every RULES_HOOK_EVERY instructions. Once a limit trips, the hook fires
+ *     on every instruction, so a rule cannot swallow the error with pcall.
+ *   - Every Lua API call runs inside rl_protected, so no error (not even out
+ *     of memory) escapes to the panic handler; afterwards the stack, hook and
+ *     limits are reset and garbage is collected, and the next partner settles
+ *     in a clean state.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lualib.h>
+
+#include "rules_int.h"
+
+#define RL_STR_(x) #x
+#define RL_STR(x) RL_STR_(x)
+#define RL_MSG_STEPS "instruction limit exceeded (" RL_STR(RULES_MAX_INSTRUCTIONS) \
+    " per call); look for a loop that never ends"
+#define RL_MSG_TIME "time limit exceeded (" RL_STR(RULES_MAX_SECONDS) " s per call)"
+#define RL_MSG_MEMORY "memory limit exceeded (" RL_STR(RULES_MAX_MEMORY_MIB) " MiB per run); " \
+    "look for a table or string that grows without bound"
+
+/* ---- the state -------------------------------------------------------- */
+
+/*
+ * lua_Alloc that counts bytes in re->mem_used. Refuses (returns NULL, sets
+ * re->mem_hit) any growth past the hard cap; Lua turns that into a memory
+ * error. Frees when nsize is 0. Never exits: a real malloc failure is also
+ * reported to Lua as a memory error.
+ */
+static void *rl_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    rules_engine *re = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        re->mem_used -= old;
+        return NULL;
+    }
+    if (nsize > old && re->mem_used - old + nsize > RULES_MAX_MEMORY + RULES_MEMORY_SLACK) {
+        re->mem_hit = true;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p)
+        re->mem_used = re->mem_used - old + nsize;
+    return p;
+}
+
+/* Panic handler: an error escaped every pcall (a bug). Prints it and exits 3. */
+static int rl_panic(lua_State *L)
+{
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "settle: unprotected Lua error: %s\n", msg ? msg : "?");
+    exit(EXIT_FAILED);
+}
+
+/* Returns the engine stored in the state's extra space by rules_open. */
+rules_engine *rules_engine_of(lua_State *L)
+{
+    return *(rules_engine **)lua_getextraspace(L);
+}
+
+/* ---- the sandbox ------------------------------------------------------ */
+
+/* True when `name` is in the NULL-terminated list `names`. */
+static bool rl_in_list(const char *name, const char *const *names)
+{
+    for (; names && *names; names++)
+        if (strcmp(name, *names) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Pushes a new table holding every string-keyed field of global library
+ * `lib` except those in `omit`. Raises only on out of memory.
+ */
+static void rl_copy_lib(lua_State *L, const char *lib, const char *const *omit)
+{
+    luaL_checkstack(L, 4, NULL);
+    lua_newtable(L);
+    lua_getglobal(L, lib);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        if (lua_type(L, -2) == LUA_TSTRING && !rl_in_list(lua_tostring(L, -2), omit)) {
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_rawset(L, -5);
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
+}
+
+static const char *const rl_no_string[] = {"dump", NULL};
+static const char *const rl_no_math[] = {"random", "randomseed", NULL};
+
+/*
+ * Points the string metatable's __index at a sealed copy of `string`
+ * without dump (unreachable from rule code) and locks the metatable, so
+ * ("").dump is nil and getmetatable("") returns only "locked".
+ */
+static void rl_seal_strings(lua_State *L)
+{
+    luaL_checkstack(L, 4, NULL);
+    rl_copy_lib(L, "string", rl_no_string);
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 3);
+}
+
+/* Protected set-up: opens the allowed standard libraries and seals strings. */
+static int rl_setup(lua_State *L)
+{
+    static const luaL_Reg libs[] = {
+        {LUA_GNAME, luaopen_base},     {LUA_STRLIBNAME, luaopen_string},
+        {LUA_TABLIBNAME, luaopen_table}, {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
+    luaL_checkstack(L, 4, NULL);
+    for (const luaL_Reg *l = libs; l->name; l++) {
+        luaL_requiref(L, l->name, l->func, 1);
+        lua_pop(L, 1);
+    }
+    rl_seal_strings(L);
+    return 0;
+}
+
+/*
+ * print() for rules: writes "path: v1\tv2...\n" to stderr (never stdout,
+ * which belongs to the run summary). Upvalue 1 is the rule file's path.
+ */
+static int rl_print(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checkstack(L, 4, NULL);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    luaL_addvalue(&b);
+    luaL_addstring(&b, ": ");
+    for (int i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    fputs(lua_tostring(L, -1), stderr);
+    return 0;
+}
+
+/*
+ * setmetatable() for rules: as the standard one, but refuses metatables with
+ * __gc, whose finalizers would run later, outside any limit. Raises on
+ * misuse; returns the table.
+ */
+static int rl_setmetatable(lua_State *L)
+{
+    luaL_checkstack(L, 3, NULL);
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc is not allowed in rules "
+                                 "(finalizers would run outside the limits)");
+        lua_pop(L, 1);
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+static const char *const rl_base_names[] = {
+    "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
+    "tostring", "type", "xpcall", "rawequal", "rawlen", "rawget", "rawset",
+    "getmetatable", "_VERSION", NULL};
+
+/*
+ * Pushes a fresh environment for one rule file: the base allow-list, safe
+ * print/setmetatable, copies of string (no dump), table, math (no random),
+ * utf8, a new `money` table and _G pointing at itself. Raises on OOM.
+ */
+static void rl_push_env(lua_State *L, const char *path)
+{
+    luaL_checkstack(L, 6, NULL);
+    lua_newtable(L);
+    for (const char *const *n = rl_base_names; *n; n++) {
+        lua_getglobal(L, *n);
+        lua_setfield(L, -2, *n);
+    }
+    lua_pushcfunction(L, rl_setmetatable);
+    lua_setfield(L, -2, "setmetatable");
+    lua_pushstring(L, path);
+    lua_pushcclosure(L, rl_print, 1);
+    lua_setfield(L, -2, "print");
+    rl_copy_lib(L, LUA_STRLIBNAME, rl_no_string);
+    lua_setfield(L, -2, LUA_STRLIBNAME);
+    rl_copy_lib(L, LUA_TABLIBNAME, NULL);
+    lua_setfield(L, -2, LUA_TABLIBNAME);
+    rl_copy_lib(L, LUA_MATHLIBNAME, rl_no_math);
+    lua_setfield(L, -2, LUA_MATHLIBNAME);
+    rl_copy_lib(L, LUA_UTF8LIBNAME, NULL);
+    lua_setfield(L, -2, LUA_UTF8LIBNAME);
+    rules_money_push(L);
+    lua_setfield(L, -2, "money");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -2, LUA_GNAME);
+}
+
+/* ---- limits ----------------------------------------------------------- */
+
+/*
+ * Charges one hook interval to the budget and returns the message of the
+ * limit now exceeded (instructions, memory, time), or NULL.
+ */
+static const char *rl_limit_hit(rules_engine *re)
+{
+    struct timespec now;
+    re->steps_left -= RULES_HOOK_EVERY;
+    if (re->steps_left < 0)
+        return RL_MSG_STEPS;
+    if (re->mem_used > RULES_MAX_MEMORY)
+        lua_gc(re->L, LUA_GCCOLLECT); /* garbage is not over the limit; live data is */
+    if (re->mem_used > RULES_MAX_MEMORY)
+        return RL_MSG_MEMORY;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > re->deadline.tv_sec ||
+        (now.tv_sec == re->deadline.tv_sec && now.tv_nsec >= re->deadline.tv_nsec))
+        return RL_MSG_TIME;
+    return NULL;
+}
+
+/*
+ * Count hook: notes where the rule is (for memory errors, which carry no
+ * position) and raises "file:line: <limit> exceeded" once a limit trips.
+ * After that it fires on every instruction, so pcall cannot swallow it.
+ */
+static void rl_hook(lua_State *L, lua_Debug *ar)
+{
+    rules_engine *re = rules_engine_of(L);
+    if (!re->tripped)
+        re->tripped = rl_limit_hit(re);
+    if (!re->tripped) {
+        if (lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+            snprintf(re->where, sizeof re->where, "%s:%d:", ar->short_src, ar->currentline);
+        return;
+    }
+    lua_sethook(L, rl_hook, LUA_MASKCOUNT, 1);
+    luaL_checkstack(L, 3, NULL);
+    luaL_where(L, 0);
+    lua_pushstring(L, re->tripped);
+    lua_concat(L, 2);
+    lua_error(L);
+}
+
+/*
+ * Calls the function below `nargs` arguments on the stack with the limits
+ * armed (fresh budget and deadline), leaving `nres` results. Raises whatever
+ * the rule raises; rl_protected disarms the limits in that case.
+ */
+static void rl_call(rules_engine *re, int nargs, int nres)
+{
+    re->steps_left = RULES_MAX_INSTRUCTIONS;
+    re->tripped = NULL;
+    re->where[0] = 0;
+    clock_gettime(CLOCK_MONOTONIC, &re->deadline);
+    re->deadline.tv_sec += RULES_MAX_SECONDS;
+    lua_sethook(re->L, rl_hook, LUA_MASKCOUNT, RULES_HOOK_EVERY);
+    re->in_rule = true;
+    lua_call(re->L, nargs, nres);
+    re->in_rule = false;
+    lua_sethook(re->L, NULL, 0, 0);
+}
+
+/*
+ * Message handler: turns any error value into a string and, for errors
+ * raised while rule code runs, appends a traceback. Returns the new message.
+ */
+static int rl_msgh(lua_State *L)
+{
+    luaL_checkstack(L, 4, NULL);
+    const char *msg = lua_tostring(L, 1);
+    if (!msg)
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    if (rules_engine_of(L)->in_rule)
+        luaL_traceback(L, L, msg, 1);
+    else
+        lua_pushstring(L, msg);
+    return 1;
+}
+
+/*
+ * The text of a failed protected call (caller frees). Memory errors have no
+ * position of their own: they get the last place the hook saw, else `path`.
+ */
+static char *rl_error_text(rules_engine *re, int status, const char *path)
+{
+    if (status == LUA_ERRMEM || (status == LUA_ERRERR && re->mem_hit)) {
+        if (re->where[0])
+            return xasprintf("%s %s", re->where, RL_MSG_MEMORY);
+        return xasprintf("%s: %s", path, RL_MSG_MEMORY);
+    }
+    const char *msg = lua_tostring(re->L, -1);
+    return xstrdup(msg ? msg : "(error without a message)");
+}
+
+/* Puts the state back to rest: empty stack, no hook, no limit, garbage freed. */
+static void rl_reset(rules_engine *re)
+{
+    lua_settop(re->L, 0);
+    lua_sethook(re->L, NULL, 0, 0);
+    re->in_rule = false;
+    re->tripped = NULL;
+    re->exponent = -1;
+    re->currency[0] = 0;
+    re->where[0] = 0;
+    lua_gc(re->L, LUA_GCCOLLECT);
+    re->mem_hit = false;
+}
+
+/*
+ * Runs f(ud) in protected mode with rl_msgh. Returns 0, or -1 with the
+ * message in *err (caller frees). Always leaves the state reset.
+ */
+static int rl_protected(rules_engine *re, lua_CFunction f, void *ud, const char *path, char **err)
+{
+    lua_State *L = re->L;
+    rl_reset(re);
+    lua_pushcfunction(L, rl_msgh);
+    lua_pushcfunction(L, f);
+    lua_pushlightuserdata(L, ud);
+    int status = lua_pcall(L, 1, 0, 1);
+    if (status != LUA_OK)
+        *err = rl_error_text(re, status, path);
+    rl_reset(re);
+    return status == LUA_OK ? 0 : -1;
+}
+
+/* ---- open / close ----------------------------------------------------- */
+
+/* Opens the state with the allowed libraries. Never NULL; OOM exits 3. */
+rules_engine *rules_open(void)
+{
+    rules_engine *re = xcalloc(1, sizeof *re);
+    re->exponent = -1;
+    re->L = lua_newstate(rl_alloc, re);
+    if (!re->L) {
+        fputs("settle: out of memory\n", stderr);
+        exit(EXIT_FAILED);
+    }
+    *(rules_engine **)lua_getextraspace(re->L) = re;
+    lua_atpanic(re->L, rl_panic);
+    char *err = NULL;
+    if (rl_protected(re, rl_setup, NULL, "rules", &err) != 0) {
+        fprintf(stderr, "settle: cannot start Lua: %s\n", err);
+        exit(EXIT_FAILED);
+    }
+    return re;
+}
+
+/* Closes the state and frees the engine and its records. NULL is a no-op. */
+void rules_close(rules_engine *re)
+{
+    if (!re)
+        return;
+    lua_close(re->L);
+    for (size_t i = 0; i < re->n_rules; i++) {
+        free(re->rules[i].partner);
+        free(re->rules[i].path);
+    }
+    free(re->rules);
+    free(re);
+}
+
+/* The record of `partner`, or NULL when none was loaded. */
+static rule_rec *rl_find(rules_engine *re, const char *partner)
+{
+    for (size_t i = 0; i < re->n_rules; i++)
+        if (strcmp(re->rules[i].partner, partner) == 0)
+            return &re->rules[i];
+    return NULL;
+}
+
+/* Records (or replaces) the loaded rule table `ref` of a partner; copies strings. */
+static void rl_keep(rules_engine *re, const char *partner, const char *path, int ref, int line)
+{
+    rule_rec *r = rl_find(re, partner);
+    if (r) {
+        luaL_unref(re->L, LUA_REGISTRYINDEX, r->ref);
+        free(r->path);
+    } else {
+        if (re->n_rules == re->cap_rules) {
+            re->cap_rules = re->cap_rules ? 2 * re->cap_rules : 8;
+            re->rules = xrealloc(re->rules, re->cap_rules * sizeof *re->rules);
+        }
+        r = &re->rules[re->n_rules++];
+        r->partner = xstrdup(partner);
+    }
+    r->path = xstrdup(path);
+    r->ref = ref;
+    r->settle_line = line;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+typedef struct rl_load_job {
+    rules_engine *re;
+    const char *path;
+    const char *buf;
+    size_t n;
+    int ref;         /* out: registry ref of the returned table */
+    int settle_line; /* out */
+} rl_load_job;
+
+/*
+ * Reads a rule file of at most RULES_MAX_FILE bytes. Returns a malloc'd
+ * buffer (caller frees) and its size, or NULL with a message in `d`.
+ */
+static char *rl_read_file(const char *path, size_t *n, diag *d)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        diag_add(d, path, 0, 0, "cannot read rule file: %s", strerror(errno));
+        return NULL;
+    }
+    char *buf = xmalloc(RULES_MAX_FILE + 1);
+    *n = fread(buf, 1, RULES_MAX_FILE + 1, f);
+    bool bad = ferror(f), big = *n > RULES_MAX_FILE;
+    fclose(f);
+    if (bad || big) {
+        diag_add(d, path, 0, 0, bad ? "cannot read rule file" : "rule file is larger than 1 MiB");
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/*
+ * Checks the chunk's result (stack top) is a table with a settle function
+ * and an optional transaction function; records settle's line. Raises
+ * "path: ..." otherwise. Leaves the table on top.
+ */
+static void rl_check_module(lua_State *L, rl_load_job *job)
+{
+    lua_Debug ar;
+    luaL_checkstack(L, 3, NULL);
+    if (!lua_istable(L, -1))
+        luaL_error(L, "%s: the rule file must end with return { settle = function(p, params) "
+                      "... end } (it returned %s)", job->path, luaL_typename(L, -1));
+    if (rules_rawfield(L, -1, "transaction") != LUA_TNIL && !lua_isfunction(L, -1))
+        luaL_error(L, "%s: `transaction` must be a function (it is a %s)", job->path,
+                   luaL_typename(L, -1));
+    lua_pop(L, 1);
+    if (rules_rawfield(L, -1, "settle") != LUA_TFUNCTION)
+        luaL_error(L, "%s: the returned table has no settle function (settle is %s)",
+                   job->path, luaL_typename(L, -1));
+    lua_getinfo(L, ">S", &ar);
+    job->settle_line = ar.linedefined;
+}
+
+/*
+ * Protected: compiles the rule text (text only) into a fresh environment,
+ * runs the chunk under limits, checks what it returned and refs it.
+ */
+static int rl_load_job_run(lua_State *L)
+{
+    rl_load_job *job = lua_touserdata(L, 1);
+    luaL_checkstack(L, 6, NULL);
+    if (job->n > 0 && job->buf[0] == LUA_SIGNATURE[0])
+        luaL_error(L, "%s: is a compiled (binary) Lua chunk; rule files are loaded as "
+                      "source text only", job->path);
+    const char *chunk = lua_pushfstring(L, "@%s", job->path);
+    if (luaL_loadbufferx(L, job->buf, job->n, chunk, "t") != LUA_OK)
+        lua_error(L);
+    rl_push_env(L, job->path);
+    lua_setupvalue(L, -2, 1);
+    rl_call(job->re, 0, 1);
+    rl_check_module(L, job);
+    lua_settop(L, 3);
+    job->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+/* Only the first line of `msg` (load errors go to diag as one line each). */
+static void rl_first_line(char *msg)
+{
+    char *nl = strchr(msg, '\n');
+    if (nl)
+        *nl = 0;
+}
+
+/*
+ * Loads `path` for partner `partner_id` (see rules.h). The hash is of the
+ * exact bytes compiled. Returns 0, or -1 with one message in `d`.
+ */
+int rules_load(rules_engine *re, const char *partner_id, const char *path, char hex[65], diag *d)
+{
+    size_t n = 0;
+    char *buf = rl_read_file(path, &n, d);
+    if (!buf)
+        return -1;
+    unsigned char digest[32];
+    sha256_mem(buf, n, digest);
+    sha256_hex(digest, hex);
+    rl_load_job job = {re, path, buf, n, LUA_NOREF, 0};
+    char *err = NULL;
+    int rc = rl_protected(re, rl_load_job_run, &job, path, &err);
+    free(buf);
+    if (rc != 0) {
+        rl_first_line(err);
+        diag_add(d, NULL, 0, 0, "%s", err);
+        free(err);
+        return -1;
+    }
+    rl_keep(re, partner_id, path, job.ref, job.settle_line);
+    return 0;
+}
+
+/* ---- settling --------------------------------------------------------- */
+
+typedef struct rl_settle_job {
+    rules_engine *re;
+    const rule_rec *rec;
+    const param *params;
+    statement *st;
+} rl_settle_job;
+
+/*
+ * Protected: builds p and params, calls settle(p, params) under limits and
+ * reads the result into the statement (rules_view_read_result).
+ */
+static int rl_settle_job_run(lua_State *L)
+{
+    rl_settle_job *job = lua_touserdata(L, 1);
+    rules_engine *re = job->re;
+    luaL_checkstack(L, 8, NULL);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, job->rec->ref);
+    if (rules_rawfield(L, -1, "settle") != LUA_TFUNCTION)
+        luaL_error(L, "%s: settle is no longer a function (the rule replaced it)",
+                   job->rec->path);
+    rules_view_push_period(L, job->st);
+    rules_view_push_params(L, job->params);
+    memcpy(re->currency, job->st->agg->currency, sizeof re->currency);
+    re->currency[3] = 0;
+    re->exponent = job->st->agg->exponent;
+    rl_call(re, 2, 1);
+    if (job->rec->settle_line > 0)
+        lua_pushfstring(L, "%s:%d:", job->rec->path, job->rec->settle_line);
+    else
+        lua_pushfstring(L, "%s:", job->rec->path);
+    lua_insert(L, -2);
+    rules_view_read_result(L, lua_tostring(L, -2), job->st);
+    return 0;
+}
+
+/* Frees and forgets every line of st (a failed settle leaves none). */
+static void rl_drop_lines(statement *st)
+{
+    for (size_t i = 0; i < st->n_lines; i++)
+        free(st->lines[i].label);
+    free(st->lines);
+    st->lines = NULL;
+    st->n_lines = 0;
+}
+
+/*
+ * Runs the partner's settle() for st (see rules.h). Returns 0, or -1 with
+ * "file:line: message" plus traceback in *errmsg (caller frees).
+ */
+int rules_settle(rules_engine *re, const char *partner_id, const param *params, statement *st,
+                 char **errmsg)
+{
+    *errmsg = NULL;
+    const rule_rec *rec = rl_find(re, partner_id);
+    if (!rec) {
+        *errmsg = xasprintf("partner %s: no rule file is loaded", partner_id);
+        return -1;
+    }
+    if (!st->agg) {
+        *errmsg = xasprintf("%s: no period to settle for partner %s", rec->path, partner_id);
+        return -1;
+    }
+    rl_settle_job job = {re, rec, params, st};
+    if (rl_protected(re, rl_settle_job_run, &job, rec->path, errmsg) == 0)
+        return 0;
+    rl_drop_lines(st);
+    return -1;
+}

@@ -1,0 +1,347 @@
+/*
+ * rules_view.c - what crosses the Lua boundary: the `p` table built from a
+ * period_agg, `params` built from the partner's param tree, and the checked
+ * reading of the table settle() returns (docs/rule-api.md).
+ *
+ * All functions here run inside the protected call of rules.c and may raise
+ * Lua errors. Nothing C-allocated is held across a Lua call, so a raised
+ * error leaks nothing. Results are read with raw access only: no rule code
+ * (metamethods) runs while C reads them.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rules_int.h"
+
+#define RV_MAX_LABEL 1000 /* bytes of one statement line label */
+
+/* ---- building p ------------------------------------------------------- */
+
+/* Sets t[k] = integer v on the table on top. */
+static void rv_set_int(lua_State *L, const char *k, int64_t v)
+{
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, k);
+}
+
+/* Sets t[k] = string s (nil when s is NULL) on the table on top. */
+static void rv_set_str(lua_State *L, const char *k, const char *s)
+{
+    lua_pushstring(L, s);
+    lua_setfield(L, -2, k);
+}
+
+/* Sets t[k] = "YYYY-MM-DD" of `day` on the table on top. */
+static void rv_set_date(lua_State *L, const char *k, int32_t day)
+{
+    char buf[11];
+    date_format(day, buf);
+    rv_set_str(L, k, buf);
+}
+
+/* Pushes {type_name = v[type]} for all canonical types (0 when none). */
+static void rv_push_by_type(lua_State *L, const int64_t *v)
+{
+    lua_createtable(L, 0, TX_TYPE_COUNT);
+    for (int t = 0; t < TX_TYPE_COUNT; t++)
+        rv_set_int(L, tx_type_name((tx_type)t), v[t]);
+}
+
+/*
+ * Sets total, count, ggr, transactions, bets and wins of `s` on the table on
+ * top. Raises when GGR does not fit in 64 bits.
+ */
+static void rv_set_sums(lua_State *L, const agg_sums *s)
+{
+    int64_t ggr;
+    luaL_checkstack(L, 3, NULL);
+    if (!agg_ggr(s, &ggr))
+        luaL_error(L, "GGR does not fit in 64-bit minor units");
+    rv_push_by_type(L, s->total);
+    lua_setfield(L, -2, "total");
+    rv_push_by_type(L, s->count);
+    lua_setfield(L, -2, "count");
+    rv_set_int(L, "ggr", ggr);
+    rv_set_int(L, "transactions", agg_transactions(s));
+    rv_set_int(L, "bets", s->total[TX_BET]);
+    rv_set_int(L, "wins", s->total[TX_WIN]);
+}
+
+/* Pushes {key = {sums...}} for a breakdown; with_exp adds each entry's exponent. */
+static void rv_push_groups(lua_State *L, const agg_group *g, size_t n, bool with_exp)
+{
+    luaL_checkstack(L, 3, NULL);
+    lua_createtable(L, 0, (int)n);
+    for (size_t i = 0; i < n; i++) {
+        lua_createtable(L, 0, 8);
+        rv_set_sums(L, &g[i].s);
+        if (with_exp)
+            rv_set_int(L, "exponent", g[i].exponent);
+        lua_setfield(L, -2, g[i].key);
+    }
+}
+
+/* Pushes the sequence of FX rates applied: {day, rate_date, base, quote, rate}. */
+static void rv_push_fx(lua_State *L, const period_agg *a)
+{
+    luaL_checkstack(L, 3, NULL);
+    lua_createtable(L, (int)a->n_fx, 0);
+    for (size_t i = 0; i < a->n_fx; i++) {
+        const fx_applied *f = &a->fx[i];
+        lua_createtable(L, 0, 5);
+        rv_set_date(L, "day", f->day);
+        rv_set_date(L, "rate_date", f->rate_date);
+        rv_set_str(L, "base", f->base);
+        rv_set_str(L, "quote", f->quote);
+        rv_set_str(L, "rate", f->rate);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+/* Sets the identity fields of p: partner, kind, period, days, currency. */
+static void rv_set_identity(lua_State *L, const statement *st)
+{
+    const period_agg *a = st->agg;
+    rv_set_str(L, "partner", a->partner);
+    rv_set_str(L, "kind", st->kind);
+    rv_set_str(L, "period", a->label);
+    rv_set_str(L, "period_kind", period_kind_name(a->kind));
+    rv_set_date(L, "first_day", a->first_day);
+    rv_set_date(L, "last_day", a->last_day);
+    lua_pushlstring(L, a->currency, strnlen(a->currency, sizeof a->currency));
+    lua_setfield(L, -2, "currency");
+    rv_set_int(L, "exponent", a->exponent);
+}
+
+/* Pushes the `p` table for st (st->agg set); see docs/rule-api.md. */
+void rules_view_push_period(lua_State *L, const statement *st)
+{
+    const period_agg *a = st->agg;
+    luaL_checkstack(L, 4, NULL);
+    lua_createtable(L, 0, 32);
+    rv_set_identity(L, st);
+    rv_set_sums(L, &a->total);
+    rv_set_int(L, "duplicates", a->duplicates);
+    rv_set_int(L, "rejected", a->rejected);
+    rv_set_int(L, "carry_in", a->carry_in);
+    rv_push_groups(L, a->by_category, a->n_category, false);
+    lua_setfield(L, -2, "by_category");
+    rv_push_groups(L, a->by_game, a->n_game, false);
+    lua_setfield(L, -2, "by_game");
+    rv_push_groups(L, a->by_currency, a->n_currency, true);
+    lua_setfield(L, -2, "by_currency");
+    rv_push_groups(L, a->by_day, a->n_day, false);
+    lua_setfield(L, -2, "by_day");
+    rv_push_fx(L, a);
+    lua_setfield(L, -2, "fx");
+}
+
+/* ---- params ----------------------------------------------------------- */
+
+/* Pushes one param node: scalar -> string as written, map -> table, list -> sequence. */
+static void rv_push_param(lua_State *L, const param *p)
+{
+    luaL_checkstack(L, 3, NULL);
+    if (p->kind == PARAM_SCALAR) {
+        lua_pushstring(L, p->scalar ? p->scalar : "");
+        return;
+    }
+    bool map = p->kind == PARAM_MAP;
+    lua_createtable(L, map ? 0 : (int)p->n_items, map ? (int)p->n_items : 0);
+    for (size_t i = 0; i < p->n_items; i++) {
+        rv_push_param(L, &p->items[i]);
+        if (map)
+            lua_setfield(L, -2, p->items[i].key ? p->items[i].key : "");
+        else
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+/* Pushes params from the partner's PARAM_MAP; NULL gives an empty table. */
+void rules_view_push_params(lua_State *L, const param *params)
+{
+    luaL_checkstack(L, 2, NULL);
+    if (params)
+        rv_push_param(L, params);
+    else
+        lua_newtable(L);
+}
+
+/* ---- reading the result ----------------------------------------------- */
+
+/* Raises "<where> settle() returned a bad result: <problem>" (never returns). */
+static void rv_fail(lua_State *L, const char *where, const char *fmt, ...)
+{
+    va_list ap;
+    luaL_checkstack(L, 3, NULL);
+    va_start(ap, fmt);
+    lua_pushfstring(L, "%s settle() returned a bad result: ", where);
+    lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    lua_concat(L, 2);
+    lua_error(L);
+}
+
+/*
+ * Returns the money value at `idx` named `name`: an integer, or 0 when nil
+ * and not `required`. Raises with the fix for nil, floats, strings, others.
+ */
+static int64_t rv_money(lua_State *L, const char *where, int idx, const char *name, bool required)
+{
+    int t = lua_type(L, idx);
+    if (lua_isinteger(L, idx))
+        return lua_tointeger(L, idx);
+    if (t == LUA_TNIL && !required)
+        return 0;
+    if (t == LUA_TNIL)
+        rv_fail(L, where, "%s is missing; give it as an integer number of minor units", name);
+    lua_pushvalue(L, idx);
+    const char *text = lua_tostring(L, -1);
+    if (t == LUA_TNUMBER)
+        rv_fail(L, where, "%s is a float (%s); money must be an integer number of minor units "
+                          "- use money.mul(...) with a rounding mode", name, text);
+    if (t == LUA_TSTRING)
+        rv_fail(L, where, "%s is a string (\"%s\"); money must be an integer number of minor "
+                          "units - use money.of(\"%s\")", name, text, text);
+    rv_fail(L, where, "%s is a %s; money must be an integer number of minor units", name,
+            lua_typename(L, t));
+    return 0;
+}
+
+/*
+ * Pushes and returns a description of the key at `idx` for messages:
+ * "\"name\"", a number, or "of type table". Runs no metamethods.
+ */
+static const char *rv_key_text(lua_State *L, int idx)
+{
+    int t = lua_type(L, idx);
+    if (t == LUA_TSTRING)
+        return lua_pushfstring(L, "\"%s\"", lua_tostring(L, idx));
+    lua_pushvalue(L, idx);
+    if (t == LUA_TNUMBER)
+        return lua_tostring(L, -1);
+    return lua_pushfstring(L, "of type %s", lua_typename(L, t));
+}
+
+/* True when the key on top is a string listed in the NULL-terminated `allowed`. */
+static bool rv_key_in(lua_State *L, const char *const *allowed)
+{
+    if (lua_type(L, -1) != LUA_TSTRING)
+        return false;
+    for (; *allowed; allowed++)
+        if (strcmp(lua_tostring(L, -1), *allowed) == 0)
+            return true;
+    return false;
+}
+
+/* Raises unless every key of the table at `idx` is a string in `allowed`. */
+static void rv_only_keys(lua_State *L, const char *where, int idx, const char *what,
+                         const char *const *allowed, const char *list)
+{
+    luaL_checkstack(L, 4, NULL);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (!rv_key_in(L, allowed))
+            rv_fail(L, where, "%s has an unknown field %s (allowed: %s)", what,
+                    rv_key_text(L, -1), list);
+    }
+}
+
+/* Raises unless the table at `idx` is exactly the sequence 1..n. */
+static void rv_sequence(lua_State *L, const char *where, int idx, lua_Integer n)
+{
+    lua_Integer count = 0;
+    luaL_checkstack(L, 4, NULL);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n)
+            rv_fail(L, where, "lines must be a list {{label = ..., amount = ...}, ...} "
+                              "(it has the key %s)", rv_key_text(L, -1));
+        count++;
+    }
+    if (count != n)
+        rv_fail(L, where, "lines must be a list without holes");
+}
+
+/* Checks lines[i] (the table on top): only label (string) and amount (integer). */
+static void rv_line(lua_State *L, const char *where, lua_Integer i)
+{
+    static const char *const keys[] = {"label", "amount", NULL};
+    char name[48];
+    int top = lua_gettop(L);
+    snprintf(name, sizeof name, "lines[%lld]", (long long)i);
+    if (!lua_istable(L, top))
+        rv_fail(L, where, "%s is a %s; each line is {label = \"...\", amount = <integer>}",
+                name, luaL_typename(L, top));
+    rv_only_keys(L, where, top, name, keys, "label, amount");
+    size_t n = 0;
+    const char *label = rules_rawfield(L, top, "label") == LUA_TSTRING ? lua_tolstring(L, -1, &n)
+                                                                      : NULL;
+    if (!label || n == 0 || n > RV_MAX_LABEL || strlen(label) != n)
+        rv_fail(L, where, "%s.label must be a non-empty string of at most %d bytes", name,
+                RV_MAX_LABEL);
+    rules_rawfield(L, top, "amount");
+    snprintf(name, sizeof name, "lines[%lld].amount", (long long)i);
+    rv_money(L, where, lua_gettop(L), name, true);
+    lua_settop(L, top);
+}
+
+/* Checks result.lines (at `idx`) completely; returns its length. */
+static lua_Integer rv_lines(lua_State *L, const char *where, int idx)
+{
+    if (lua_isnil(L, idx))
+        rv_fail(L, where, "lines is missing; return lines = {} when there is nothing to list");
+    if (!lua_istable(L, idx))
+        rv_fail(L, where, "lines is a %s; it must be a list of {label = ..., amount = ...}",
+                luaL_typename(L, idx));
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    if (n > RULES_MAX_LINES)
+        rv_fail(L, where, "more than %d lines", RULES_MAX_LINES);
+    rv_sequence(L, where, idx, n);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, idx, i);
+        rv_line(L, where, i);
+        lua_pop(L, 1);
+    }
+    return n;
+}
+
+/* Appends the (already checked) lines at `idx` to st. */
+static void rv_add_lines(lua_State *L, int idx, lua_Integer n, statement *st)
+{
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, idx, i);
+        rules_rawfield(L, -1, "label");
+        rules_rawfield(L, -2, "amount");
+        statement_add_line(st, lua_tostring(L, -2), lua_tointeger(L, -1));
+        lua_pop(L, 3);
+    }
+}
+
+/*
+ * Checks the result table on top; only when all of it is valid appends its
+ * lines to st and sets payable and carry_out. Raises on the first problem.
+ */
+void rules_view_read_result(lua_State *L, const char *where, statement *st)
+{
+    static const char *const keys[] = {"lines", "payable", "carry_out", NULL};
+    int r = lua_gettop(L);
+    luaL_checkstack(L, 6, NULL);
+    if (!lua_istable(L, r))
+        rv_fail(L, where, "%s instead of a table {lines = {...}, payable = ..., carry_out = ...}",
+                luaL_typename(L, r));
+    rv_only_keys(L, where, r, "the result", keys, "lines, payable, carry_out");
+    rules_rawfield(L, r, "lines");
+    rules_rawfield(L, r, "payable");
+    rules_rawfield(L, r, "carry_out");
+    lua_Integer n = rv_lines(L, where, r + 1);
+    int64_t payable = rv_money(L, where, r + 2, "payable", true);
+    int64_t carry_out = rv_money(L, where, r + 3, "carry_out", false);
+    rv_add_lines(L, r + 1, n, st);
+    st->payable = payable;
+    st->carry_out = carry_out;
+    lua_settop(L, r);
+}

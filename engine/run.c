@@ -1,0 +1,298 @@
+/*
+ * run.c - `settle run`: load and check everything that can be wrong before
+ * touching anything (config, FX table, rule files), take the lock, then
+ * ingest, settle and report inside one state transaction, and finally append
+ * the audit entry. Exit codes follow SPEC section 2.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "run.h"
+#include "run_int.h"
+#include "timefmt.h"
+
+/* Loads the config, printing every problem; -1 when it is not usable. */
+static int load_config(const char *path, settle_config *cfg)
+{
+    diag d;
+    diag_init(&d);
+    int rc = config_load(path, cfg, &d);
+    diag_print(&d, stderr);
+    diag_free(&d);
+    return rc;
+}
+
+/* Marks the partners this run covers; -1 when a --partner is unknown. */
+static int select_partners(const settle_config *cfg, const run_options *o, bool *selected)
+{
+    for (size_t i = 0; i < cfg->n_partners; i++)
+        selected[i] = o->n_partners == 0;
+    for (size_t j = 0; j < o->n_partners; j++) {
+        const partner_config *pc = config_partner(cfg, o->partners[j]);
+        if (!pc) {
+            fprintf(stderr, "settle: unknown partner '%s' (not in %s)\n", o->partners[j],
+                    cfg->path);
+            return -1;
+        }
+        selected[pc - cfg->partners] = true;
+    }
+    return 0;
+}
+
+/* Loads the FX table named by the config (an empty one when none). */
+static fx_table *load_fx(const settle_config *cfg)
+{
+    if (!cfg->fx_rates)
+        return fx_empty();
+    diag d;
+    diag_init(&d);
+    fx_table *t = fx_load(cfg->fx_rates, &d);
+    diag_print(&d, stderr);
+    diag_free(&d);
+    return t;
+}
+
+/* Compiles the rule file of every selected partner; -1 on any error. */
+static int load_rules(run_ctx *rc)
+{
+    diag d;
+    diag_init(&d);
+    for (size_t i = 0; i < rc->cfg->n_partners; i++)
+        if (rc->selected[i])
+            rules_load(rc->re, rc->cfg->partners[i].id, rc->cfg->partners[i].rules,
+                       rc->rules_sha[i], &d);
+    diag_print(&d, stderr);
+    int rc_ = d.n ? -1 : 0;
+    diag_free(&d);
+    return rc_;
+}
+
+/*
+ * Takes <state>/settle.lock with flock (released by the kernel if we die, so
+ * a stale lock never blocks). On contention prints the holder and returns -1.
+ */
+static int take_lock(const char *state_dir, int *fd_out)
+{
+    if (mkdir_p(state_dir) != 0)
+        return fprintf(stderr, "settle: cannot create %s: %s\n", state_dir, strerror(errno)), -2;
+    char *path = path_join(state_dir, "settle.lock");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    free(path);
+    if (fd < 0)
+        return fprintf(stderr, "settle: cannot open lock: %s\n", strerror(errno)), -2;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char holder[128] = {0};
+        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = 0;
+        holder[strcspn(holder, "\n")] = 0;
+        fprintf(stderr, "settle: another run holds the lock (%s); try again when it ends\n",
+                holder[0] ? holder : "holder unknown");
+        close(fd);
+        return -1;
+    }
+    char now[21], buf[96];
+    instant_format((int64_t)time(NULL), now);
+    int len = snprintf(buf, sizeof buf, "pid %ld started %s\n", (long)getpid(), now);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len)
+        fprintf(stderr, "settle: warning: cannot record lock holder\n");
+    *fd_out = fd;
+    return 0;
+}
+
+/* Milliseconds of the monotonic clock, for the run's duration. */
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Today's business day, or $SETTLE_TODAY (YYYY-MM-DD) for tests and replays. */
+static int32_t business_today(const run_ctx *rc)
+{
+    const char *env = getenv("SETTLE_TODAY");
+    int32_t day;
+    if (env && date_parse(env, strlen(env), &day) == 0)
+        return day;
+    return business_day((int64_t)time(NULL), rc->business_zone, rc->cfg->day_starts_at);
+}
+
+/* Adds a period to the settle set (callback form). */
+static int touch_day(void *ctx, int32_t day)
+{
+    void **c = ctx;
+    run_touch(c[0], *(size_t *)c[1], day, false);
+    return 0;
+}
+
+/* Adds backfill (--date/--from/--to) and stale provisional periods to the set. */
+static int plan_resettle(run_ctx *rc)
+{
+    for (size_t i = 0; i < rc->cfg->n_partners; i++) {
+        if (!rc->selected[i])
+            continue;
+        const char *id = rc->cfg->partners[i].id;
+        char cfg_sha[65];
+        sha256_hex(rc->cfg->sha256, cfg_sha);
+        void *ctx[2] = {rc, &i};
+        if (rc->has_range &&
+            state_days_with_data(rc->st, id, rc->from_day, rc->to_day, touch_day, ctx) != 0)
+            return -1;
+        if (state_statements_stale(rc->st, id, rc->rules_sha[i], cfg_sha, touch_day, ctx) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Drops periods outside --date/--from/--to when a range is given. */
+static void apply_range(run_ctx *rc)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < rc->n_periods; i++) {
+        const run_period *p = &rc->periods[i];
+        int32_t last = period_last_day(rc->cfg->partners[p->partner].statement, p->first_day);
+        if (!rc->has_range || (last >= rc->from_day && p->first_day <= rc->to_day))
+            rc->periods[k++] = *p;
+    }
+    rc->n_periods = k;
+}
+
+/* Ingests every selected partner. */
+static int ingest_all(run_ctx *rc)
+{
+    for (size_t i = 0; i < rc->cfg->n_partners; i++)
+        if (rc->selected[i] && run_ingest_partner(rc, i) != 0)
+            return -1;
+    return 0;
+}
+
+/* The exit code the run's outcome calls for. */
+static int run_exit_code(const run_ctx *rc)
+{
+    const run_totals *t = &rc->totals;
+    return (t->rejected || t->files_failed || t->held || t->rule_failures) ? EXIT_ATTENTION
+                                                                          : EXIT_CLEAN;
+}
+
+/* The one-line summary printed at the end (also stored with the run). */
+static char *run_summary(const run_ctx *rc, int64_t ms)
+{
+    const run_totals *t = &rc->totals;
+    return xasprintf("%lld files (%lld skipped, %lld unreadable), %lld rows, %lld transactions, "
+                     "%lld duplicates, %lld rejected; %lld statements (%lld held) in %lld.%03llds",
+                     (long long)t->files, (long long)t->files_skipped, (long long)t->files_failed,
+                     (long long)t->rows, (long long)t->transactions, (long long)t->duplicates,
+                     (long long)t->rejected, (long long)t->statements, (long long)t->held,
+                     (long long)(ms / 1000), (long long)(ms % 1000));
+}
+
+/* Ingest, settle, report and commit: the transactional heart of a run. */
+static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
+{
+    char err[512] = "";
+    char now[21];
+    instant_format((int64_t)time(NULL), now);
+    if (state_begin(rc->st) != 0 || state_dedup_key(rc->st, &rc->key) != 0 ||
+        state_run_begin(rc->st, now, &rc->run_id) != 0 || ingest_all(rc) != 0 ||
+        plan_resettle(rc) != 0) {
+        fprintf(stderr, "settle: run failed: %s\n", state_error(rc->st));
+        state_rollback(rc->st);
+        return EXIT_FAILED;
+    }
+    apply_range(rc);
+    if (run_settle_all(rc, err, sizeof err) != 0) {
+        fprintf(stderr, "settle: run failed, nothing recorded: %s\n", err[0] ? err : state_error(rc->st));
+        state_rollback(rc->st);
+        return EXIT_FAILED;
+    }
+    int code = run_exit_code(rc);
+    *summary = run_summary(rc, monotonic_ms() - t0);
+    instant_format((int64_t)time(NULL), now);
+    if (rc->dry_run) {
+        state_rollback(rc->st);
+        return code;
+    }
+    if (state_run_end(rc->st, rc->run_id, now, code, *summary) != 0 || state_commit(rc->st) != 0) {
+        fprintf(stderr, "settle: run failed, nothing recorded: %s\n", state_error(rc->st));
+        state_rollback(rc->st);
+        return EXIT_FAILED;
+    }
+    return run_audit(rc, code) == 0 ? code : EXIT_FAILED;
+}
+
+/* Sets up everything that needs no lock; returns an exit code on failure, else -1. */
+static int run_prepare(run_ctx *rc, settle_config *cfg, const run_options *o, bool **selected)
+{
+    if (load_config(o->config, cfg) != 0)
+        return EXIT_USAGE;
+    rc->cfg = cfg;
+    rc->selected = *selected = xcalloc(cfg->n_partners, sizeof **selected);
+    if (select_partners(cfg, o, *selected) != 0 || !(rc->fx = load_fx(cfg)))
+        return EXIT_USAGE;
+    char zerr[128];
+    rc->business_zone = tz_load(cfg->timezone, zerr, sizeof zerr);
+    rc->rules_sha = xcalloc(cfg->n_partners, sizeof *rc->rules_sha);
+    rc->re = rules_open();
+    if (!rc->business_zone || load_rules(rc) != 0)
+        return EXIT_USAGE;
+    rc->today = business_today(rc);
+    return -1;
+}
+
+/* Frees everything a run holds. */
+static void run_free(run_ctx *rc)
+{
+    for (size_t i = 0; i < rc->n_labels; i++)
+        free(rc->labels[i]);
+    free(rc->labels);
+    free(rc->periods);
+    free(rc->rules_sha);
+    path_list_free(&rc->written);
+    sbuf_free(&rc->audit_files);
+    sbuf_free(&rc->audit_statements);
+    if (rc->re)
+        rules_close(rc->re);
+    fx_free(rc->fx);
+    tz_free(rc->business_zone);
+    state_close(rc->st);
+}
+
+int settle_run(const run_options *o)
+{
+    int64_t t0 = monotonic_ms();
+    settle_config cfg = {0};
+    run_ctx rc = {.dry_run = o->dry_run, .has_range = o->has_range, .from_day = o->from_day,
+                  .to_day = o->to_day, .progress = isatty(STDERR_FILENO)};
+    bool *selected = NULL;
+    int code = -1, lock_fd = -1;
+    code = run_prepare(&rc, &cfg, o, &selected);
+    if (code < 0) {
+        int lk = take_lock(cfg.paths.state, &lock_fd);
+        code = lk == -1 ? EXIT_LOCKED : lk < -1 ? EXIT_FAILED : -1;
+    }
+    char err[256];
+    if (code < 0 && !(rc.st = state_open(cfg.paths.state, err, sizeof err))) {
+        fprintf(stderr, "settle: cannot open state: %s\n", err);
+        code = EXIT_FAILED;
+    }
+    char *summary = NULL;
+    if (code < 0)
+        code = run_transaction(&rc, t0, &summary);
+    if (summary)
+        printf("settle: %s%s; exit %d\n", rc.dry_run ? "dry run, nothing written: " : "", summary,
+               code);
+    free(summary);
+    run_free(&rc);
+    if (lock_fd >= 0)
+        close(lock_fd);
+    config_free(&cfg);
+    free(selected);
+    return code;
+}

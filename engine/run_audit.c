@@ -1,0 +1,72 @@
+/*
+ * run_audit.c - the audit entry of a run: the config and rule hashes, every
+ * file taken, skipped or found unreadable, every statement issued, and every
+ * output written with its SHA-256, so the run can be re-proved later.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "run_int.h"
+
+/* Appends {"file":..,"sha256":..} for every output written this run. */
+static void audit_outputs(sbuf *b, const path_list *written)
+{
+    sbuf_adds(b, ",\"outputs\":[");
+    for (size_t i = 0; i < written->n; i++) {
+        unsigned char d[32];
+        char hex[65] = "unreadable";
+        if (sha256_file(written->items[i], d) == 0)
+            sha256_hex(d, hex);
+        sbuf_adds(b, i ? ",{\"file\":" : "{\"file\":");
+        sbuf_add_json_str(b, written->items[i], strlen(written->items[i]));
+        sbuf_addf(b, ",\"sha256\":\"%s\"}", hex);
+    }
+    sbuf_addc(b, ']');
+}
+
+/* Appends the rule file hash of every partner in the run. */
+static void audit_rules(sbuf *b, const run_ctx *rc)
+{
+    sbuf_adds(b, ",\"rules\":[");
+    bool first = true;
+    for (size_t i = 0; i < rc->cfg->n_partners; i++) {
+        if (!rc->selected[i])
+            continue;
+        const partner_config *pc = &rc->cfg->partners[i];
+        sbuf_adds(b, first ? "{\"partner\":" : ",{\"partner\":");
+        sbuf_add_json_str(b, pc->id, strlen(pc->id));
+        sbuf_adds(b, ",\"file\":");
+        sbuf_add_json_str(b, pc->rules, strlen(pc->rules));
+        sbuf_addf(b, ",\"sha256\":\"%s\"}", rc->rules_sha[i]);
+        first = false;
+    }
+    sbuf_addc(b, ']');
+}
+
+int run_audit(run_ctx *rc, int exit_code)
+{
+    char cfg_sha[65], err[256];
+    sha256_hex(rc->cfg->sha256, cfg_sha);
+    sbuf b;
+    sbuf_init(&b);
+    sbuf_addf(&b, "\"run_id\":%lld,\"exit_code\":%d,\"config\":", (long long)rc->run_id, exit_code);
+    sbuf_add_json_str(&b, rc->cfg->path, strlen(rc->cfg->path));
+    sbuf_addf(&b, ",\"config_sha256\":\"%s\"", cfg_sha);
+    audit_rules(&b, rc);
+    sbuf_addf(&b, ",\"files\":[%s],\"statements\":[%s]",
+              rc->audit_files.buf ? rc->audit_files.buf : "",
+              rc->audit_statements.buf ? rc->audit_statements.buf : "");
+    const run_totals *t = &rc->totals;
+    sbuf_addf(&b, ",\"counts\":{\"rows\":%lld,\"transactions\":%lld,\"duplicates\":%lld,"
+                  "\"rejected\":%lld,\"statements\":%lld,\"held\":%lld}",
+              (long long)t->rows, (long long)t->transactions, (long long)t->duplicates,
+              (long long)t->rejected, (long long)t->statements, (long long)t->held);
+    audit_outputs(&b, &rc->written);
+    int rc_ = audit_append(rc->cfg->paths.audit, "run", b.buf, err, sizeof err);
+    if (rc_ != 0)
+        fprintf(stderr, "settle: %s\n", err);
+    sbuf_free(&b);
+    return rc_;
+}

@@ -1,0 +1,67 @@
+/*
+ * run_int.h - private to run*.c: the state of one `settle run`, shared by
+ * the ingest stage (run_ingest.c), the settle stage (run_settle.c) and the
+ * driver (run.c).
+ */
+#ifndef SETTLE_RUN_INT_H
+#define SETTLE_RUN_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "dedup.h"
+#include "fx.h"
+#include "report.h"
+#include "rules.h"
+#include "state.h"
+#include "tz.h"
+
+/* A (partner, period) to settle this run, by the period's first day. */
+typedef struct run_period {
+    size_t partner;
+    int32_t first_day;
+    bool late;  /* new data arrived for it this run */
+} run_period;
+
+typedef struct run_totals {
+    int64_t files, files_skipped, files_failed, rows, transactions, duplicates, rejected;
+    int64_t statements, held, rule_failures;
+} run_totals;
+
+typedef struct run_ctx {
+    const settle_config *cfg;
+    state *st;
+    rules_engine *re;
+    fx_table *fx;
+    tz_zone *business_zone;
+    dedup_key key;
+    int64_t run_id;
+    bool dry_run, progress;
+    bool unattributed;          /* some rejects have no business day */
+    int32_t today;              /* business day "now" (or $SETTLE_TODAY) */
+    bool has_range;
+    int32_t from_day, to_day;   /* --date / --from --to */
+    const bool *selected;       /* per partner: included in this run */
+    char (*rules_sha)[65];      /* per partner */
+    run_period *periods;        /* to settle, deduplicated */
+    size_t n_periods, cap_periods;
+    char **labels;              /* period labels whose reports are rewritten */
+    size_t n_labels, cap_labels;
+    run_totals totals;
+    path_list written;          /* outputs written this run */
+    sbuf audit_files;           /* JSON array items for the audit entry */
+    sbuf audit_statements;
+} run_ctx;
+
+/* Ingests every new file of partner `pi`; -1 only on a state/I-O failure. */
+int run_ingest_partner(run_ctx *rc, size_t pi);
+/* Adds (partner, period of `day`) to the settle set. */
+void run_touch(run_ctx *rc, size_t pi, int32_t day, bool late);
+/* Settles every period in the set and rewrites the touched reports; -1 on failure. */
+int run_settle_all(run_ctx *rc, char *err, size_t errlen);
+
+/* Appends the run's audit entry (files, statements, outputs with hashes); -1 on failure. */
+int run_audit(run_ctx *rc, int exit_code);
+
+#endif

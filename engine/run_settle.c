@@ -1,0 +1,326 @@
+/*
+ * run_settle.c - the settle stage of a run: every period in the settle set
+ * is rebuilt from the stored cells, handed to the partner's rule, written
+ * as a statement and recorded in the state; then the summary and
+ * exceptions report of every touched period label are rewritten from the
+ * state, so they always cover all runs, not just this one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "money.h"
+#include "run_int.h"
+#include "timefmt.h"
+
+void run_touch(run_ctx *rc, size_t pi, int32_t day, bool late)
+{
+    int32_t first = period_first_day(rc->cfg->partners[pi].statement, day);
+    for (size_t i = 0; i < rc->n_periods; i++)
+        if (rc->periods[i].partner == pi && rc->periods[i].first_day == first) {
+            rc->periods[i].late |= late;
+            return;
+        }
+    if (rc->n_periods == rc->cap_periods) {
+        rc->cap_periods = rc->cap_periods ? rc->cap_periods * 2 : 32;
+        rc->periods = xrealloc(rc->periods, rc->cap_periods * sizeof *rc->periods);
+    }
+    rc->periods[rc->n_periods++] = (run_period){pi, first, late};
+}
+
+/* Remembers a label whose summary and exceptions must be rewritten. */
+static void touch_label(run_ctx *rc, const char *label)
+{
+    for (size_t i = 0; i < rc->n_labels; i++)
+        if (strcmp(rc->labels[i], label) == 0)
+            return;
+    if (rc->n_labels == rc->cap_labels) {
+        rc->cap_labels = rc->cap_labels ? rc->cap_labels * 2 : 16;
+        rc->labels = xrealloc(rc->labels, rc->cap_labels * sizeof *rc->labels);
+    }
+    rc->labels[rc->n_labels++] = xstrdup(label);
+}
+
+/* Orders the settle set by partner, then period: carry-over flows forward. */
+static int period_cmp(const void *a, const void *b)
+{
+    const run_period *x = a, *y = b;
+    if (x->partner != y->partner)
+        return x->partner < y->partner ? -1 : 1;
+    return (x->first_day > y->first_day) - (x->first_day < y->first_day);
+}
+
+/* Adds a statement input (path and hash) to the statement. */
+static int add_input(void *ctx, const char *path, const char *sha)
+{
+    statement *st = ctx;
+    st->inputs = xrealloc(st->inputs, (st->n_inputs + 1) * sizeof *st->inputs);
+    statement_input *in = &st->inputs[st->n_inputs++];
+    in->file = xstrdup(path);
+    snprintf(in->sha256, sizeof in->sha256, "%s", sha);
+    return 0;
+}
+
+/* Builds the period's aggregates and inputs from the state. */
+static int build_statement(run_ctx *rc, const run_period *rp, statement *st)
+{
+    const partner_config *pc = &rc->cfg->partners[rp->partner];
+    period_builder *b = period_builder_new(pc->id, pc->statement, rp->first_day, pc->currency);
+    if (state_period_load(rc->st, pc->id, rp->first_day,
+                          period_last_day(pc->statement, rp->first_day), b) != 0) {
+        period_agg_free(period_builder_finish(b, rc->fx));
+        return -1;
+    }
+    st->agg = period_builder_finish(b, rc->fx);
+    st->kind = xstrdup(pc->kind);
+    snprintf(st->rules_file, sizeof st->rules_file, "%s", pc->rules);
+    snprintf(st->rules_sha256, sizeof st->rules_sha256, "%s", rc->rules_sha[rp->partner]);
+    sha256_hex(rc->cfg->sha256, st->config_sha256);
+    if (state_carry_before(rc->st, pc->id, rp->first_day, &st->agg->carry_in) != 0)
+        return -1;
+    return state_period_inputs(rc->st, pc->id, st->agg->first_day, st->agg->last_day, add_input,
+                               st);
+}
+
+/* Runs the rule, or holds the statement when the data cannot be trusted. */
+static void apply_rule(run_ctx *rc, const run_period *rp, statement *st)
+{
+    const partner_config *pc = &rc->cfg->partners[rp->partner];
+    int32_t final_after = st->agg->last_day + pc->grace_days;
+    st->status = rc->today > final_after ? ST_FINAL : ST_PROVISIONAL;
+    if (st->agg->hold_reason) {
+        st->status = ST_HELD;
+        st->hold_reason = xstrdup(st->agg->hold_reason);
+        return;
+    }
+    char *msg = NULL;
+    if (rules_settle(rc->re, pc->id, &pc->params, st, &msg) == 0)
+        return;
+    fprintf(stderr, "settle: %s %s: rule failed: %s\n", pc->id, st->agg->label, msg);
+    st->status = ST_HELD;
+    st->hold_reason = xstrdup("rule error; see error");
+    st->error = msg;
+    rc->totals.rule_failures++;
+}
+
+/* The statement's row for the state store (strings borrowed from st). */
+static statement_row statement_row_of(const statement *st, const char *json_sha)
+{
+    const period_agg *a = st->agg;
+    int64_t ggr = 0;
+    agg_ggr(&a->total, &ggr);
+    return (statement_row){a->partner,       a->label,        st->kind,
+                           statement_status_name(st->status), a->currency,
+                           st->hold_reason,  a->first_day,    a->last_day,
+                           ggr,              st->payable,     a->carry_in,
+                           st->carry_out,    agg_transactions(&a->total),
+                           a->duplicates,    a->rejected,     a->exponent,
+                           st->rules_sha256, st->config_sha256, json_sha};
+}
+
+/* Records the statement in the audit list. */
+static void audit_statement(run_ctx *rc, const statement *st, const char *json_sha)
+{
+    sbuf *b = &rc->audit_statements;
+    char pay[MONEY_FMT_MAX];
+    money_format(st->payable, st->agg->exponent, pay);
+    sbuf_adds(b, b->len ? ",{\"partner\":" : "{\"partner\":");
+    sbuf_add_json_str(b, st->agg->partner, strlen(st->agg->partner));
+    sbuf_addf(b, ",\"period\":\"%s\",\"status\":\"%s\",\"payable\":\"%s\",\"sha256\":\"%s\"}",
+              st->agg->label, statement_status_name(st->status), pay, json_sha);
+}
+
+/* Prints a dry-run statement line to stdout. */
+static void print_statement(const statement *st)
+{
+    char pay[MONEY_FMT_MAX];
+    money_format(st->payable, st->agg->exponent, pay);
+    printf("%-16s %-11s %-11s payable %s %s%s%s\n", st->agg->partner, st->agg->label,
+           statement_status_name(st->status), pay, st->agg->currency,
+           st->hold_reason ? "  held: " : "", st->hold_reason ? st->hold_reason : "");
+}
+
+/* Writes and records one settled statement. */
+static int issue_statement(run_ctx *rc, statement *st, char *err, size_t errlen)
+{
+    char *json = statement_to_json(st);
+    unsigned char d[32];
+    char sha[65];
+    sha256_mem(json, strlen(json), d);
+    sha256_hex(d, sha);
+    free(json);
+    if (rc->dry_run)
+        print_statement(st);
+    else if (report_statement(rc->cfg->paths.reports, st, &rc->written, err, errlen) != 0)
+        return -1;
+    statement_row row = statement_row_of(st, sha);
+    if (state_statement_put(rc->st, &row) != 0) {
+        snprintf(err, errlen, "%s", state_error(rc->st));
+        return -1;
+    }
+    rc->totals.statements++;
+    rc->totals.held += st->status == ST_HELD;
+    audit_statement(rc, st, sha);
+    touch_label(rc, st->agg->label);
+    return 0;
+}
+
+/* True when the period already has a final statement (never rewritten). */
+static int already_final(run_ctx *rc, const run_period *rp, const char *label, bool *final)
+{
+    statement_row row;
+    bool found;
+    if (state_statement_get(rc->st, rc->cfg->partners[rp->partner].id, label, &row, &found) != 0)
+        return -1;
+    *final = found && strcmp(row.status, "final") == 0;
+    return 0;
+}
+
+/* Settles one period: build, rule, write, record. */
+static int settle_period(run_ctx *rc, const run_period *rp, char *err, size_t errlen)
+{
+    const partner_config *pc = &rc->cfg->partners[rp->partner];
+    char label[16];
+    bool final;
+    period_label(pc->statement, rp->first_day, label);
+    if (already_final(rc, rp, label, &final) != 0)
+        return snprintf(err, errlen, "%s", state_error(rc->st)), -1;
+    if (final) {
+        if (rp->late)
+            fprintf(stderr, "settle: %s %s: data arrived for a final statement; it is kept "
+                            "in the state and not added to the issued statement\n",
+                    pc->id, label);
+        return 0;
+    }
+    statement st = {0};
+    int result = build_statement(rc, rp, &st);
+    if (result == 0) {
+        apply_rule(rc, rp, &st);
+        result = issue_statement(rc, &st, err, errlen);
+    } else {
+        snprintf(err, errlen, "%s", state_error(rc->st));
+    }
+    statement_free(&st);
+    return result;
+}
+
+/* Collects a partner's later statements (their carry_in may change). */
+static int touch_later(void *ctx, int32_t first_day)
+{
+    run_ctx *rc = ((void **)ctx)[0];
+    size_t pi = *(size_t *)((void **)ctx)[1];
+    run_touch(rc, pi, first_day, false);
+    return 0;
+}
+
+/* Extends the settle set with every later period of each touched partner. */
+static int extend_carry_chain(run_ctx *rc)
+{
+    size_t n = rc->n_periods;
+    for (size_t i = 0; i < n; i++) {
+        size_t pi = rc->periods[i].partner;
+        void *ctx[2] = {rc, &pi};
+        if (state_statement_days(rc->st, rc->cfg->partners[pi].id, rc->periods[i].first_day + 1,
+                                 touch_later, ctx) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* summary_row from a stored statement row (strings borrowed). */
+static int add_summary_row(void *ctx, const statement_row *r)
+{
+    void **c = ctx;
+    summary_row **rows = c[0];
+    size_t *n = c[1];
+    *rows = xrealloc(*rows, (*n + 1) * sizeof **rows);
+    (*rows)[(*n)++] = (summary_row){xstrdup(r->partner), xstrdup(r->kind), xstrdup(r->currency),
+                                    xstrdup(r->status), xstrdup(r->hold_reason), r->exponent,
+                                    r->ggr, r->payable, r->carry_out, r->transactions,
+                                    r->duplicates, r->rejected};
+    return 0;
+}
+
+/* Frees summary rows built by add_summary_row. */
+static void free_summary_rows(summary_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free((char *)rows[i].partner);
+        free((char *)rows[i].kind);
+        free((char *)rows[i].currency);
+        free((char *)rows[i].status);
+        free((char *)rows[i].hold_reason);
+    }
+    free(rows);
+}
+
+/* Rewrites summary.{txt,json,html} of one label from the state. */
+static int write_summary(run_ctx *rc, const char *label, char *err, size_t errlen)
+{
+    summary_row *rows = NULL;
+    size_t n = 0;
+    void *ctx[2] = {&rows, &n};
+    int result = state_statements_of_label(rc->st, label, add_summary_row, ctx);
+    if (result != 0)
+        snprintf(err, errlen, "%s", state_error(rc->st));
+    else
+        result = report_summary(rc->cfg->paths.reports, label, rows, n, &rc->written, err, errlen);
+    free_summary_rows(rows, n);
+    return result;
+}
+
+/* Streams one reject into the exceptions writer. */
+static int write_reject(void *ctx, const reject_row *r)
+{
+    return exceptions_row(ctx, r->partner, r->file, r->line, r->id ? r->id : "", r->reason,
+                          r->detail ? r->detail : "", r->raw ? r->raw : "") != 0;
+}
+
+/* Rewrites exceptions.csv of a label: rejects of every partner whose period it is. */
+static int write_exceptions(run_ctx *rc, const char *label, char *err, size_t errlen)
+{
+    period_kind kind;
+    int32_t first = 1, last = 0; /* first > last selects "day unknown" */
+    bool unattributed = strcmp(label, "unattributed") == 0;
+    if (!unattributed && period_parse(label, strlen(label), &kind, &first) != 0)
+        return 0;
+    exceptions_writer *w = exceptions_begin(rc->cfg->paths.reports, label, err, errlen);
+    if (!w)
+        return -1;
+    int rc_ = 0;
+    for (size_t i = 0; rc_ == 0 && i < rc->cfg->n_partners; i++) {
+        const partner_config *pc = &rc->cfg->partners[i];
+        if (!unattributed && pc->statement != kind)
+            continue;
+        if (!unattributed)
+            last = period_last_day(kind, first);
+        rc_ = state_rejects_each(rc->st, pc->id, first, last, write_reject, w);
+    }
+    if (rc_ != 0) {
+        exceptions_abort(w);
+        return snprintf(err, errlen, "cannot write exceptions for %s", label), -1;
+    }
+    return exceptions_end(w, &rc->written, err, errlen);
+}
+
+int run_settle_all(run_ctx *rc, char *err, size_t errlen)
+{
+    if (extend_carry_chain(rc) != 0)
+        return snprintf(err, errlen, "%s", state_error(rc->st)), -1;
+    qsort(rc->periods, rc->n_periods, sizeof *rc->periods, period_cmp);
+    for (size_t i = 0; i < rc->n_periods; i++) {
+        if (!rc->selected[rc->periods[i].partner])
+            continue;
+        if (settle_period(rc, &rc->periods[i], err, errlen) != 0)
+            return -1;
+    }
+    if (rc->unattributed)
+        touch_label(rc, "unattributed");
+    for (size_t i = 0; i < rc->n_labels && !rc->dry_run; i++) {
+        bool summary = strcmp(rc->labels[i], "unattributed") != 0;
+        if ((summary && write_summary(rc, rc->labels[i], err, errlen) != 0) ||
+            write_exceptions(rc, rc->labels[i], err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,289 @@
+/*
+ * state.c - the SQLite state store: opening, schema migrations, the run
+ * transaction, and the small tables (runs, files, dedup key). Cells, rejects
+ * and statements live in state_data.c. Prepared statements are cached per
+ * store and finalised by state_close.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "state_int.h"
+
+/* Schema, one migration per version; applied in order inside a transaction. */
+static const char *const migrations[] = {
+    /* 1 */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB);"
+    "CREATE TABLE runs(id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT,"
+    "  exit_code INTEGER, summary TEXT);"
+    "CREATE TABLE files(id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, partner TEXT NOT NULL,"
+    "  path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, outcome TEXT,"
+    "  rows INTEGER, transactions INTEGER, duplicates INTEGER, rejected INTEGER);"
+    "CREATE UNIQUE INDEX files_sha ON files(partner, sha256) WHERE outcome = 'processed';"
+    "CREATE TABLE cells(partner TEXT NOT NULL, day INTEGER NOT NULL, currency TEXT NOT NULL,"
+    "  category TEXT NOT NULL, game TEXT NOT NULL, type INTEGER NOT NULL,"
+    "  total INTEGER NOT NULL CHECK(typeof(total) = 'integer'),"
+    "  count INTEGER NOT NULL,"
+    "  PRIMARY KEY(partner, day, currency, category, game, type)) WITHOUT ROWID;"
+    "CREATE TABLE cell_files(partner TEXT NOT NULL, day INTEGER NOT NULL,"
+    "  file_id INTEGER NOT NULL, PRIMARY KEY(partner, day, file_id)) WITHOUT ROWID;"
+    "CREATE TABLE day_counts(partner TEXT NOT NULL, day INTEGER NOT NULL,"
+    "  duplicates INTEGER NOT NULL, PRIMARY KEY(partner, day)) WITHOUT ROWID;"
+    "CREATE TABLE rejects(id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL,"
+    "  partner TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, tx_id TEXT,"
+    "  reason TEXT NOT NULL, detail TEXT, raw TEXT, day INTEGER);"
+    "CREATE INDEX rejects_day ON rejects(partner, day);"
+    "CREATE TABLE statements(partner TEXT NOT NULL, period TEXT NOT NULL, kind TEXT,"
+    "  first_day INTEGER NOT NULL, last_day INTEGER NOT NULL, status TEXT NOT NULL,"
+    "  currency TEXT NOT NULL, exponent INTEGER NOT NULL, hold_reason TEXT,"
+    "  ggr INTEGER, payable INTEGER, carry_in INTEGER, carry_out INTEGER,"
+    "  transactions INTEGER, duplicates INTEGER, rejected INTEGER,"
+    "  rules_sha256 TEXT, config_sha256 TEXT, json_sha256 TEXT,"
+    "  PRIMARY KEY(partner, period));"
+    "CREATE TABLE seen_ids(partner TEXT NOT NULL, file_id INTEGER NOT NULL,"
+    "  last_day INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY(partner, file_id)) WITHOUT ROWID;",
+};
+
+#define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])
+
+/* Records the SQLite error message of the store's connection. */
+int state_fail(state *s, const char *what)
+{
+    snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
+    return -1;
+}
+
+const char *state_error(const state *s)
+{
+    return s->err;
+}
+
+/* Runs SQL text without results. */
+int state_exec(state *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    snprintf(s->err, sizeof s->err, "state: %s", msg ? msg : "error");
+    sqlite3_free(msg);
+    return -1;
+}
+
+/* The cached prepared statement for `sql` (keyed by its slot), reset and unbound. */
+sqlite3_stmt *state_stmt(state *s, int slot, const char *sql)
+{
+    sqlite3_stmt *st = s->stmts[slot];
+    if (!st && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        state_fail(s, "state: prepare");
+        return NULL;
+    }
+    s->stmts[slot] = st;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+/* Steps a statement expected to finish without rows. */
+int state_done(state *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : state_fail(s, "state: write");
+}
+
+void state_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Reads the schema version stored in PRAGMA user_version. */
+static int state_version(state *s, int *version)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return state_fail(s, "state: version");
+    *version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Applies every migration newer than the stored version, atomically. */
+static int state_migrate(state *s)
+{
+    int v = 0;
+    if (state_version(s, &v) != 0)
+        return -1;
+    if (v > STATE_SCHEMA_VERSION) {
+        snprintf(s->err, sizeof s->err,
+                 "state: schema version %d is newer than this settle (%d); use a newer settle", v,
+                 STATE_SCHEMA_VERSION);
+        return -1;
+    }
+    if (v == STATE_SCHEMA_VERSION)
+        return 0;
+    if (state_exec(s, "BEGIN IMMEDIATE") != 0)
+        return -1;
+    for (; v < STATE_SCHEMA_VERSION; v++)
+        if (state_exec(s, migrations[v]) != 0) {
+            state_exec(s, "ROLLBACK");
+            return -1;
+        }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d; COMMIT", STATE_SCHEMA_VERSION);
+    return state_exec(s, sql);
+}
+
+state *state_open(const char *dir, char *err, size_t errlen)
+{
+    if (mkdir_p(dir) != 0) {
+        snprintf(err, errlen, "cannot create state folder %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    state *s = xcalloc(1, sizeof *s);
+    char *path = path_join(dir, "settle.db");
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    free(path);
+    if (rc != SQLITE_OK || state_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                         "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON") != 0 ||
+        state_migrate(s) != 0) {
+        snprintf(err, errlen, "%s", s->db ? (s->err[0] ? s->err : sqlite3_errmsg(s->db)) : "state: open");
+        state_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void state_close(state *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(s->stmts[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int state_begin(state *s)
+{
+    return state_exec(s, "BEGIN IMMEDIATE");
+}
+
+int state_commit(state *s)
+{
+    return state_exec(s, "COMMIT");
+}
+
+void state_rollback(state *s)
+{
+    char keep[sizeof s->err];
+    memcpy(keep, s->err, sizeof keep);
+    state_exec(s, "ROLLBACK");
+    memcpy(s->err, keep, sizeof keep);
+}
+
+/* Reads the stored dedup key; creates a random one on first use. */
+int state_dedup_key(state *s, dedup_key *k)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_KEY_GET, "SELECT value FROM meta WHERE key='dedup_key'");
+    if (!st)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof *k) {
+        memcpy(k, sqlite3_column_blob(st, 0), sizeof *k);
+        sqlite3_reset(st);
+        return 0;
+    }
+    sqlite3_reset(st);
+    if (getrandom(k, sizeof *k, 0) != (ssize_t)sizeof *k) {
+        snprintf(s->err, sizeof s->err, "state: no randomness for the dedup key");
+        return -1;
+    }
+    st = state_stmt(s, STMT_KEY_PUT, "INSERT INTO meta(key, value) VALUES('dedup_key', ?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_blob(st, 1, k, sizeof *k, SQLITE_TRANSIENT);
+    return state_done(s, st);
+}
+
+int state_run_begin(state *s, const char *started_utc, int64_t *run_id)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_RUN_BEGIN, "INSERT INTO runs(started) VALUES(?)");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, started_utc);
+    if (state_done(s, st) != 0)
+        return -1;
+    *run_id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int state_run_end(state *s, int64_t run_id, const char *finished_utc, int exit_code,
+                  const char *summary)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_RUN_END,
+                                  "UPDATE runs SET finished=?, exit_code=?, summary=? WHERE id=?");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, finished_utc);
+    sqlite3_bind_int(st, 2, exit_code);
+    state_bind_text(st, 3, summary);
+    sqlite3_bind_int64(st, 4, run_id);
+    return state_done(s, st);
+}
+
+int state_file_seen(state *s, const char *partner, const char *sha256, bool *seen)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_FILE_SEEN,
+                                  "SELECT 1 FROM files WHERE partner=? AND sha256=? "
+                                  "AND outcome='processed'");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, sha256);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return state_fail(s, "state: files");
+    *seen = rc == SQLITE_ROW;
+    return 0;
+}
+
+int state_file_add(state *s, int64_t run_id, const char *partner, const char *path,
+                   const char *sha256, int64_t size, int64_t *file_id)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_FILE_ADD,
+                                  "INSERT INTO files(run_id, partner, path, sha256, size) "
+                                  "VALUES(?,?,?,?,?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, run_id);
+    state_bind_text(st, 2, partner);
+    state_bind_text(st, 3, path);
+    state_bind_text(st, 4, sha256);
+    sqlite3_bind_int64(st, 5, size);
+    if (state_done(s, st) != 0)
+        return -1;
+    *file_id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int state_file_finish(state *s, int64_t file_id, const file_counts *c, const char *outcome)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_FILE_FINISH,
+                                  "UPDATE files SET outcome=?, rows=?, transactions=?, "
+                                  "duplicates=?, rejected=? WHERE id=?");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, outcome);
+    sqlite3_bind_int64(st, 2, c->rows);
+    sqlite3_bind_int64(st, 3, c->transactions);
+    sqlite3_bind_int64(st, 4, c->duplicates);
+    sqlite3_bind_int64(st, 5, c->rejected);
+    sqlite3_bind_int64(st, 6, file_id);
+    return state_done(s, st);
+}

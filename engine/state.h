@@ -1,0 +1,126 @@
+/*
+ * state.h - the run's memory between nights, in one SQLite file
+ * (<paths.state>/settle.db, WAL mode, schema versioned).
+ *
+ * It holds processed files (by SHA-256), stored aggregation cells, rejected
+ * rows, per-day duplicate counts, runs, and issued statements. A run works
+ * inside one transaction (state_begin .. state_commit); anything that fails
+ * before the commit leaves the store exactly as it was.
+ *
+ * Every function returns 0 on success and -1 on an SQLite error, with the
+ * message available from state_error(). Strings passed in are copied by
+ * SQLite; strings handed out are borrowed for the duration of a callback.
+ */
+#ifndef SETTLE_STATE_H
+#define SETTLE_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aggregate.h"
+#include "cells.h"
+#include "dedup.h"
+
+typedef struct state state;
+
+/* Opens (creating and migrating as needed) <dir>/settle.db. NULL with err on failure. */
+state *state_open(const char *dir, char *err, size_t errlen);
+void state_close(state *s);
+const char *state_error(const state *s);
+
+int state_begin(state *s);
+int state_commit(state *s);
+void state_rollback(state *s);
+
+/* The secret SipHash key of this store (created on first use). */
+int state_dedup_key(state *s, dedup_key *k);
+
+/* Runs. */
+int state_run_begin(state *s, const char *started_utc, int64_t *run_id);
+int state_run_end(state *s, int64_t run_id, const char *finished_utc, int exit_code,
+                  const char *summary);
+
+/* Files. `seen` is set when this partner already processed a file with that hash. */
+int state_file_seen(state *s, const char *partner, const char *sha256, bool *seen);
+int state_file_add(state *s, int64_t run_id, const char *partner, const char *path,
+                   const char *sha256, int64_t size, int64_t *file_id);
+typedef struct file_counts {
+    int64_t rows, transactions, duplicates, rejected;
+} file_counts;
+int state_file_finish(state *s, int64_t file_id, const file_counts *c, const char *outcome);
+
+/* Rejected rows; day INT32_MIN when unknown (filled later by state_rejects_fill_day). */
+typedef struct reject_row {
+    const char *partner, *file, *id, *reason, *detail, *raw;
+    uint64_t line;
+    int32_t day;
+} reject_row;
+int state_reject_add(state *s, int64_t file_id, const reject_row *r);
+/* Gives unknown-day rejects of a file the day `day` (the file's last good day). */
+int state_rejects_fill_day(state *s, int64_t file_id, int32_t day);
+/* Calls fn for every reject of a partner with day in [first,last] (or day unknown when
+ * first > last), ordered by file then line. */
+int state_rejects_each(state *s, const char *partner, int32_t first, int32_t last,
+                       int (*fn)(void *ctx, const reject_row *r), void *ctx);
+
+/* Adds the run's cells and duplicate counts of one partner into the store. */
+int state_cells_add(state *s, const char *partner, const cell_map *m);
+/* Feeds the stored cells and counts of a partner's days [first,last] to a builder. */
+int state_period_load(state *s, const char *partner, int32_t first, int32_t last,
+                      period_builder *b);
+/* Records that file `file_id` contributed data to the partner's business `day`. */
+int state_file_day(state *s, const char *partner, int32_t day, int64_t file_id);
+
+/* Input files (path, sha256) that contributed cells or rejects to days [first,last]. */
+int state_period_inputs(state *s, const char *partner, int32_t first, int32_t last,
+                        int (*fn)(void *ctx, const char *path, const char *sha256), void *ctx);
+
+/* Statements. */
+typedef struct statement_row {
+    const char *partner, *period, *kind, *status, *currency, *hold_reason;
+    int32_t first_day, last_day;
+    int64_t ggr, payable, carry_in, carry_out, transactions, duplicates, rejected;
+    int exponent;
+    const char *rules_sha256, *config_sha256, *json_sha256;
+} statement_row;
+int state_statement_put(state *s, const statement_row *r);
+/* Looks a statement up; *found false when none. Row strings valid until the next call. */
+int state_statement_get(state *s, const char *partner, const char *period, statement_row *r,
+                        bool *found);
+/* carry_out of the partner's latest statement ending before `first_day` (0 if none). */
+int state_carry_before(state *s, const char *partner, int32_t first_day, int64_t *carry);
+/* Every stored statement of a period label, ordered by partner. */
+int state_statements_of_label(state *s, const char *period,
+                              int (*fn)(void *ctx, const statement_row *r), void *ctx);
+/* first_day of every statement of a partner from `from_day` on, ascending. */
+int state_statement_days(state *s, const char *partner, int32_t from_day,
+                         int (*fn)(void *ctx, int32_t first_day), void *ctx);
+
+/* Status overview for `settle status`. */
+int state_status_print(state *s, FILE *out, bool json);
+
+
+/* Distinct business days with stored data (cells or rejects) of a partner in [from,to]. */
+int state_days_with_data(state *s, const char *partner, int32_t from, int32_t to,
+                         int (*fn)(void *ctx, int32_t day), void *ctx);
+/* Rolls back to / releases a savepoint named "file" (per-file all-or-nothing). */
+int state_savepoint(state *s);
+int state_savepoint_release(state *s);
+int state_savepoint_rollback(state *s);
+
+/* first_day of a partner's non-final statements made with other rules or config hashes. */
+int state_statements_stale(state *s, const char *partner, const char *rules_sha256,
+                           const char *config_sha256, int (*fn)(void *ctx, int32_t first_day),
+                           void *ctx);
+
+/*
+ * Dedup memory across runs: the ids first seen in a file, as packed 20-byte
+ * entries (16-byte digest, 4-byte fingerprint), stored once per file.
+ */
+int state_seen_add(state *s, const char *partner, int64_t file_id, int32_t last_day,
+                   const void *ids, size_t n_bytes);
+/* Feeds every stored entry of files whose last day is on or after `since_day`. */
+int state_seen_load(state *s, const char *partner, int32_t since_day,
+                    void (*fn)(void *ctx, const unsigned char *entry), void *ctx);
+
+#endif

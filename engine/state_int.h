@@ -1,0 +1,32 @@
+/*
+ * state_int.h - private to state*.c: the store struct, the prepared
+ * statement cache and shared helpers.
+ */
+#ifndef SETTLE_STATE_INT_H
+#define SETTLE_STATE_INT_H
+
+#include <sqlite3.h>
+
+#include "state.h"
+
+enum state_stmt_slot {
+    STMT_KEY_GET, STMT_KEY_PUT, STMT_RUN_BEGIN, STMT_RUN_END, STMT_FILE_SEEN, STMT_FILE_ADD,
+    STMT_FILE_FINISH, STMT_FILE_DAY, STMT_REJECT_ADD, STMT_REJECT_FILL, STMT_REJECTS_DAYS,
+    STMT_REJECTS_NODAY, STMT_CELL_ADD, STMT_DUP_ADD, STMT_PERIOD_CELLS, STMT_PERIOD_DUPS,
+    STMT_PERIOD_REJECTS, STMT_PERIOD_INPUTS, STMT_ST_PUT, STMT_ST_GET, STMT_CARRY,
+    STMT_ST_LABEL, STMT_ST_DAYS, STMT_DAYS_DATA, STMT_ST_STALE, STMT_SEEN_ADD, STMT_SEEN_LOAD, STMT_COUNT
+};
+
+struct state {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STMT_COUNT];
+    char err[512];
+};
+
+int state_fail(state *s, const char *what);
+int state_exec(state *s, const char *sql);
+sqlite3_stmt *state_stmt(state *s, int slot, const char *sql);
+int state_done(state *s, sqlite3_stmt *st);
+void state_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * state_statement.c - issued statements in the state store: put, get, the
+ * carry-over chain, listings by label, and the `settle status` overview.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "money.h"
+#include "state_int.h"
+#include "timefmt.h"
+
+#define ST_COLS                                                                          \
+    "partner, period, kind, status, currency, hold_reason, first_day, last_day, ggr, payable, " \
+    "carry_in, carry_out, transactions, duplicates, rejected, exponent, rules_sha256, "  \
+    "config_sha256, json_sha256"
+
+int state_statement_put(state *s, const statement_row *r)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_ST_PUT,
+                                  "INSERT OR REPLACE INTO statements(" ST_COLS ") VALUES("
+                                  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!st)
+        return -1;
+    const char *texts[] = {r->partner, r->period, r->kind, r->status, r->currency, r->hold_reason};
+    for (int i = 0; i < 6; i++)
+        state_bind_text(st, i + 1, texts[i]);
+    sqlite3_bind_int(st, 7, r->first_day);
+    sqlite3_bind_int(st, 8, r->last_day);
+    const int64_t nums[] = {r->ggr,          r->payable,    r->carry_in, r->carry_out,
+                            r->transactions, r->duplicates, r->rejected, r->exponent};
+    for (int i = 0; i < 8; i++)
+        sqlite3_bind_int64(st, i + 9, nums[i]);
+    state_bind_text(st, 17, r->rules_sha256);
+    state_bind_text(st, 18, r->config_sha256);
+    state_bind_text(st, 19, r->json_sha256);
+    return state_done(s, st);
+}
+
+/* Fills r from the current row of an ST_COLS query (strings borrowed). */
+static void statement_from_row(sqlite3_stmt *st, statement_row *r)
+{
+    const char **texts[] = {&r->partner,  &r->period,   &r->kind,
+                            &r->status,   &r->currency, &r->hold_reason};
+    for (int i = 0; i < 6; i++)
+        *texts[i] = (const char *)sqlite3_column_text(st, i);
+    r->first_day = sqlite3_column_int(st, 6);
+    r->last_day = sqlite3_column_int(st, 7);
+    int64_t *nums[] = {&r->ggr,          &r->payable,    &r->carry_in, &r->carry_out,
+                       &r->transactions, &r->duplicates, &r->rejected};
+    for (int i = 0; i < 7; i++)
+        *nums[i] = sqlite3_column_int64(st, i + 8);
+    r->exponent = sqlite3_column_int(st, 15);
+    r->rules_sha256 = (const char *)sqlite3_column_text(st, 16);
+    r->config_sha256 = (const char *)sqlite3_column_text(st, 17);
+    r->json_sha256 = (const char *)sqlite3_column_text(st, 18);
+}
+
+int state_statement_get(state *s, const char *partner, const char *period, statement_row *r,
+                        bool *found)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_ST_GET,
+                                  "SELECT " ST_COLS " FROM statements WHERE partner=? AND period=?");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, period);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (*found)
+        statement_from_row(st, r); /* valid until the statement is reset by the next call */
+    else
+        sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : state_fail(s, "state: statements");
+}
+
+int state_carry_before(state *s, const char *partner, int32_t first_day, int64_t *carry)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_CARRY,
+                                  "SELECT carry_out FROM statements WHERE partner=? AND "
+                                  "last_day < ? ORDER BY last_day DESC LIMIT 1");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    sqlite3_bind_int(st, 2, first_day);
+    int rc = sqlite3_step(st);
+    *carry = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : state_fail(s, "state: carry");
+}
+
+int state_statements_of_label(state *s, const char *period,
+                              int (*fn)(void *ctx, const statement_row *r), void *ctx)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_ST_LABEL,
+                                  "SELECT " ST_COLS " FROM statements WHERE period=? "
+                                  "ORDER BY partner");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, period);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        statement_row r;
+        statement_from_row(st, &r);
+        stop = fn(ctx, &r);
+    }
+    sqlite3_reset(st);
+    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: statements"));
+}
+
+int state_statement_days(state *s, const char *partner, int32_t from_day,
+                         int (*fn)(void *ctx, int32_t first_day), void *ctx)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_ST_DAYS,
+                                  "SELECT first_day FROM statements WHERE partner=? AND "
+                                  "first_day >= ? ORDER BY first_day");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    sqlite3_bind_int(st, 2, from_day);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, sqlite3_column_int(st, 0));
+    sqlite3_reset(st);
+    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: statements"));
+}
+
+/* Prints one statement line of the status overview. */
+static void status_statement(FILE *out, sqlite3_stmt *st, bool json, bool first)
+{
+    statement_row r;
+    statement_from_row(st, &r);
+    char pay[MONEY_FMT_MAX];
+    money_format(r.payable, r.exponent, pay);
+    if (!json) {
+        fprintf(out, "  %-16s %-11s %-11s %s %s%s%s\n", r.partner, r.period, r.status, pay,
+                r.currency, r.hold_reason ? "  held: " : "", r.hold_reason ? r.hold_reason : "");
+        return;
+    }
+    sbuf b;
+    sbuf_init(&b);
+    sbuf_adds(&b, first ? "\n    {\"partner\": " : ",\n    {\"partner\": ");
+    sbuf_add_json_str(&b, r.partner, strlen(r.partner));
+    sbuf_addf(&b, ", \"period\": \"%s\", \"status\": \"%s\", \"payable\": \"%s\", "
+                  "\"currency\": \"%s\", \"hold_reason\": ",
+              r.period, r.status, pay, r.currency);
+    if (r.hold_reason)
+        sbuf_add_json_str(&b, r.hold_reason, strlen(r.hold_reason));
+    else
+        sbuf_adds(&b, "null");
+    sbuf_addc(&b, '}');
+    fputs(b.buf, out);
+    sbuf_free(&b);
+}
+
+/* Prints the file outcome counts and the last runs. */
+static int status_header(state *s, FILE *out, bool json)
+{
+    sqlite3_stmt *st;
+    const char *sql = "SELECT (SELECT count(*) FROM files WHERE outcome='processed'),"
+                      " (SELECT count(*) FROM files WHERE outcome<>'processed'),"
+                      " (SELECT count(*) FROM rejects),"
+                      " (SELECT coalesce(max(id),0) FROM runs),"
+                      " (SELECT started FROM runs ORDER BY id DESC LIMIT 1),"
+                      " (SELECT exit_code FROM runs ORDER BY id DESC LIMIT 1)";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return state_fail(s, "state: status");
+    sqlite3_step(st);
+    const char *last = (const char *)sqlite3_column_text(st, 4);
+    if (json)
+        fprintf(out, "{\n  \"files_processed\": %lld,\n  \"files_other\": %lld,\n"
+                     "  \"rejected_rows\": %lld,\n  \"runs\": %lld,\n  \"last_run\": \"%s\",\n"
+                     "  \"last_exit_code\": %d,\n  \"statements\": [",
+                sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), last ? last : "",
+                sqlite3_column_int(st, 5));
+    else
+        fprintf(out, "files processed: %lld, other: %lld; rejected rows: %lld\n"
+                     "runs: %lld, last started %s, exit code %d\nstatements:\n",
+                sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), last ? last : "never",
+                sqlite3_column_int(st, 5));
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int state_status_print(state *s, FILE *out, bool json)
+{
+    if (status_header(s, out, json) != 0)
+        return -1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT " ST_COLS " FROM statements ORDER BY partner, first_day",
+                           -1, &st, NULL) != SQLITE_OK)
+        return state_fail(s, "state: status");
+    bool first = true;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        status_statement(out, st, json, first);
+        first = false;
+    }
+    sqlite3_finalize(st);
+    if (json)
+        fputs("\n  ]\n}\n", out);
+    return 0;
+}
+
+int state_statements_stale(state *s, const char *partner, const char *rules_sha256,
+                           const char *config_sha256, int (*fn)(void *ctx, int32_t first_day),
+                           void *ctx)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_ST_STALE,
+                                  "SELECT first_day FROM statements WHERE partner=? AND "
+                                  "status<>'final' AND (rules_sha256 IS NOT ? OR "
+                                  "config_sha256 IS NOT ?) ORDER BY first_day");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, rules_sha256);
+    state_bind_text(st, 3, config_sha256);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, sqlite3_column_int(st, 0));
+    sqlite3_reset(st);
+    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: statements"));
+}

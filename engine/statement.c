@@ -1,0 +1,55 @@
+/*
+ * statement.c - the settlement statement value: status names, adding rule
+ * lines, and releasing everything a statement owns.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "statement.h"
+
+/*
+ * Returns the status word used in every output ("provisional", "final",
+ * "held"); a static string, never NULL ("unknown" for an out-of-range value).
+ */
+const char *statement_status_name(statement_status s)
+{
+    static const char *const names[] = {"provisional", "final", "held"};
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown";
+}
+
+/*
+ * Appends one line (label copied, amount in settlement minor units). The
+ * array is resized to fit exactly, so it stays valid however it was built
+ * (statements have a handful of lines); out of memory exits (util.h).
+ */
+void statement_add_line(statement *st, const char *label, int64_t amount)
+{
+    size_t n = st->n_lines;
+    st->lines = xrealloc(st->lines, (n + 1) * sizeof *st->lines);
+    st->lines[n].label = xstrdup(label ? label : "");
+    st->lines[n].amount = amount;
+    st->n_lines = n + 1;
+}
+
+/*
+ * Releases everything the statement owns (its period_agg through
+ * period_agg_free, which also frees the struct, the strings and arrays) and
+ * zeroes it. The statement struct itself belongs to the caller. NULL is a no-op.
+ */
+void statement_free(statement *st)
+{
+    if (!st)
+        return;
+    if (st->agg)
+        period_agg_free(st->agg);
+    free(st->kind);
+    free(st->hold_reason);
+    for (size_t i = 0; i < st->n_lines; i++)
+        free(st->lines[i].label);
+    free(st->lines);
+    for (size_t i = 0; i < st->n_inputs; i++)
+        free(st->inputs[i].file);
+    free(st->inputs);
+    free(st->error);
+    memset(st, 0, sizeof *st);
+}

@@ -1,0 +1,48 @@
+/*
+ * statement.h - a settlement statement: the period's aggregates, the lines
+ * a rule produced, and the hashes that prove what it was computed from.
+ */
+#ifndef SETTLE_STATEMENT_H
+#define SETTLE_STATEMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggregate.h"
+
+typedef enum statement_status { ST_PROVISIONAL = 0, ST_FINAL, ST_HELD } statement_status;
+const char *statement_status_name(statement_status s); /* "provisional" "final" "held" */
+
+typedef struct statement_line {
+    char *label;    /* owned */
+    int64_t amount; /* settlement-currency minor units */
+} statement_line;
+
+/* A file that fed the statement, by content hash. */
+typedef struct statement_input {
+    char *file;     /* owned; path relative to the inbox ("acme-games/2025-09-22.csv") */
+    char sha256[65];
+} statement_input;
+
+typedef struct statement {
+    period_agg *agg;            /* owned */
+    char *kind;                 /* owned; partner kind, for display */
+    statement_status status;
+    char *hold_reason;          /* owned; set when status is ST_HELD */
+    statement_line *lines;      /* owned array */
+    size_t n_lines;
+    int64_t payable;
+    int64_t carry_out;
+    char rules_file[4096];      /* path as configured */
+    char rules_sha256[65];
+    char config_sha256[65];
+    statement_input *inputs;    /* owned array, sorted by file */
+    size_t n_inputs;
+    char *error;                /* owned; rule failure message (status held), or NULL */
+} statement;
+
+void statement_free(statement *st);
+/* Appends a line; takes a copy of label. */
+void statement_add_line(statement *st, const char *label, int64_t amount);
+
+#endif

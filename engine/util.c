@@ -1,0 +1,449 @@
+/*
+ * util.c - memory, buffers, diagnostics, hashing, SHA-256 and atomic files.
+ * The ownership rule of the whole engine is stated in util.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Reports out-of-memory and exits 3; state is committed only at run end. */
+static void oom(void)
+{
+    fputs("settle: out of memory\n", stderr);
+    exit(EXIT_FAILED);
+}
+
+/* malloc that never returns NULL (n of 0 allocates 1 byte). */
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+/* calloc that never returns NULL; count*size overflow is out of memory. */
+void *xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+/* realloc that never returns NULL. */
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom();
+    return q;
+}
+
+/* strdup that never returns NULL; NULL in gives NULL out. */
+char *xstrdup(const char *s)
+{
+    return s ? xstrndup(s, strlen(s)) : NULL;
+}
+
+/* Copies n bytes of s into a new NUL-terminated string. */
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+/* printf into a new string owned by the caller. */
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *p = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void sbuf_init(sbuf *b)
+{
+    b->buf = NULL;
+    b->len = b->cap = 0;
+}
+
+void sbuf_free(sbuf *b)
+{
+    free(b->buf);
+    sbuf_init(b);
+}
+
+/* Empties the buffer but keeps its memory for reuse. */
+void sbuf_reset(sbuf *b)
+{
+    b->len = 0;
+    if (b->buf)
+        b->buf[0] = 0;
+}
+
+/* Makes room for `extra` more bytes plus the NUL; overflow is out of memory. */
+static void sbuf_grow(sbuf *b, size_t extra)
+{
+    if (extra > SIZE_MAX / 2 - b->len)
+        oom();
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    b->buf = xrealloc(b->buf, cap);
+    b->cap = cap;
+}
+
+void sbuf_add(sbuf *b, const void *p, size_t n)
+{
+    sbuf_grow(b, n);
+    if (n)
+        memcpy(b->buf + b->len, p, n);
+    b->len += n;
+    b->buf[b->len] = 0;
+}
+
+void sbuf_addc(sbuf *b, char c)
+{
+    sbuf_grow(b, 1);
+    b->buf[b->len++] = c;
+    b->buf[b->len] = 0;
+}
+
+void sbuf_adds(sbuf *b, const char *s)
+{
+    sbuf_add(b, s, strlen(s));
+}
+
+void sbuf_addf(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    sbuf_grow(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* JSON string literal: escapes quote, backslash and control bytes. */
+void sbuf_add_json_str(sbuf *b, const char *s, size_t n)
+{
+    sbuf_addc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            sbuf_addc(b, '\\');
+            sbuf_addc(b, (char)c);
+        } else if (c == '\n') {
+            sbuf_adds(b, "\\n");
+        } else if (c == '\r') {
+            sbuf_adds(b, "\\r");
+        } else if (c == '\t') {
+            sbuf_adds(b, "\\t");
+        } else if (c < 0x20 || c == 0x7f) {
+            sbuf_addf(b, "\\u%04x", c);
+        } else {
+            sbuf_addc(b, (char)c);
+        }
+    }
+    sbuf_addc(b, '"');
+}
+
+/* Hands the buffer to the caller (never NULL) and leaves b empty. */
+char *sbuf_take(sbuf *b)
+{
+    char *p = b->buf ? b->buf : xstrdup("");
+    sbuf_init(b);
+    return p;
+}
+
+bool slice_eq(slice s, const char *z)
+{
+    size_t n = strlen(z);
+    return s.n == n && (n == 0 || memcmp(s.p, z, n) == 0);
+}
+
+/* Drops leading and trailing blanks (space, tab, CR, LF). */
+slice slice_trim(slice s)
+{
+    while (s.n && (s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\r' || s.p[0] == '\n')) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t' || s.p[s.n - 1] == '\r' ||
+                   s.p[s.n - 1] == '\n'))
+        s.n--;
+    return s;
+}
+
+void diag_init(diag *d)
+{
+    d->msgs = NULL;
+    d->n = d->cap = 0;
+}
+
+void diag_free(diag *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        free(d->msgs[i]);
+    free(d->msgs);
+    diag_init(d);
+}
+
+/* Adds "file:line:col: message"; zero line/col are omitted. */
+void diag_add(diag *d, const char *file, int line, int col, const char *fmt, ...)
+{
+    sbuf b;
+    sbuf_init(&b);
+    if (file)
+        sbuf_addf(&b, "%s:", file);
+    if (line > 0)
+        sbuf_addf(&b, "%d:", line);
+    if (line > 0 && col > 0)
+        sbuf_addf(&b, "%d:", col);
+    if (b.len)
+        sbuf_addc(&b, ' ');
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *msg = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sbuf_add(&b, msg, (size_t)n);
+    free(msg);
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 8;
+        d->msgs = xrealloc(d->msgs, d->cap * sizeof *d->msgs);
+    }
+    d->msgs[d->n++] = sbuf_take(&b);
+}
+
+void diag_print(const diag *d, FILE *out)
+{
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(out, "%s\n", d->msgs[i]);
+}
+
+/* 64-bit multiply-xorshift hash over 8-byte words (wyhash-like mixing). */
+static inline uint64_t mix64(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+    const unsigned char *s = p;
+    const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
+    uint64_t h = seed ^ k0 ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = mix64(h ^ w, k1);
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    return mix64(h ^ w ^ k1, k0 ^ (uint64_t)n);
+}
+
+struct sha256_ctx {
+    EVP_MD_CTX *md;
+};
+
+sha256_ctx *sha256_new(void)
+{
+    sha256_ctx *c = xmalloc(sizeof *c);
+    c->md = EVP_MD_CTX_new();
+    if (!c->md || EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1)
+        oom();
+    return c;
+}
+
+void sha256_update(sha256_ctx *c, const void *p, size_t n)
+{
+    EVP_DigestUpdate(c->md, p, n);
+}
+
+/* Writes the digest and frees the context. */
+void sha256_final(sha256_ctx *c, unsigned char out[32])
+{
+    unsigned int len = 32;
+    EVP_DigestFinal_ex(c->md, out, &len);
+    EVP_MD_CTX_free(c->md);
+    free(c);
+}
+
+void sha256_hex(const unsigned char digest[32], char hex[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[64] = 0;
+}
+
+void sha256_mem(const void *p, size_t n, unsigned char out[32])
+{
+    sha256_ctx *c = sha256_new();
+    sha256_update(c, p, n);
+    sha256_final(c, out);
+}
+
+/* Hashes a file in 1 MiB blocks; -1 with errno on open/read failure. */
+int sha256_file(const char *path, unsigned char out[32])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t cap = 1 << 20;
+    char *buf = xmalloc(cap);
+    sha256_ctx *c = sha256_new();
+    ssize_t got;
+    while ((got = read(fd, buf, cap)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            sha256_final(c, out);
+            free(buf);
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        sha256_update(c, buf, (size_t)got);
+    }
+    sha256_final(c, out);
+    free(buf);
+    close(fd);
+    return 0;
+}
+
+/* Creates every missing directory of `path` with mode 0750. */
+int mkdir_p(const char *path)
+{
+    char *p = xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = 0;
+        if (mkdir(p, 0750) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = (mkdir(p, 0750) != 0 && errno != EEXIST) ? -1 : 0;
+    free(p);
+    return rc;
+}
+
+char *path_join(const char *dir, const char *rel)
+{
+    if (rel[0] == '/' || !dir || !dir[0])
+        return xstrdup(rel);
+    size_t n = strlen(dir);
+    return xasprintf("%s%s%s", dir, (n && dir[n - 1] == '/') ? "" : "/", rel);
+}
+
+char *path_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
+    return xstrndup(path, (size_t)(slash - path));
+}
+
+const char *path_base(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Writes all of buf to fd; -1 with errno on failure. */
+static int write_all(int fd, const char *buf, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* fsyncs a directory so a rename inside it is durable. */
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* See util.h: temp file + fsync + rename + fsync(dir); no partial file on failure. */
+int atomic_write(const char *path, const void *data, size_t n)
+{
+    char *dir = path_dir(path);
+    if (mkdir_p(dir) != 0) {
+        free(dir);
+        return -1;
+    }
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    int rc = -1, e = 0;
+    if (fd >= 0) {
+        if (fchmod(fd, 0640) == 0 && write_all(fd, data, n) == 0 && fsync(fd) == 0)
+            rc = 0;
+        e = errno;
+        if (close(fd) != 0 && rc == 0) {
+            rc = -1;
+            e = errno;
+        }
+        if (rc == 0 && rename(tmp, path) != 0) {
+            rc = -1;
+            e = errno;
+        }
+        if (rc != 0)
+            unlink(tmp);
+        else
+            fsync_dir(dir);
+    } else {
+        e = errno;
+    }
+    free(tmp);
+    free(dir);
+    errno = e;
+    return rc;
+}

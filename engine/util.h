@@ -1,0 +1,116 @@
+/*
+ * util.h - memory, strings, diagnostics, hashing and atomic files shared by
+ * every stage of settle.
+ *
+ * THE OWNERSHIP RULE (stated once, followed everywhere):
+ *   - A `slice` never owns its bytes. It points into a buffer that belongs to
+ *     someone else and is valid only until that owner's next call (for the
+ *     ingest readers: until the row callback returns).
+ *   - Every `char *` stored in a struct is owned by that struct and released by
+ *     the struct's `*_free` function. Functions that return `char *` hand
+ *     ownership to the caller.
+ *   - Out of memory is not recoverable inside a run: x*alloc print
+ *     "settle: out of memory" and exit 3. The state store commits only at the
+ *     end of a run, so exiting leaves state exactly as it was before the run.
+ */
+#ifndef SETTLE_UTIL_H
+#define SETTLE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SETTLE_VERSION "0.1.0"
+
+/* Exit codes, SPEC section 2. */
+enum {
+    EXIT_CLEAN = 0,     /* all settled cleanly */
+    EXIT_ATTENTION = 1, /* settled, with exceptions or anomalies */
+    EXIT_USAGE = 2,     /* usage, config or rule error; nothing changed */
+    EXIT_FAILED = 3,    /* run failed; state unchanged or rolled back */
+    EXIT_LOCKED = 75    /* another run holds the lock */
+};
+
+/* A borrowed run of bytes; see the ownership rule above. */
+typedef struct slice {
+    const char *p;
+    size_t n;
+} slice;
+
+/* A growable, owned byte buffer; always NUL-terminated after any append. */
+typedef struct sbuf {
+    char *buf;
+    size_t len, cap;
+} sbuf;
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a malloc'd string built like printf. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void sbuf_init(sbuf *b);
+void sbuf_free(sbuf *b);
+void sbuf_reset(sbuf *b);
+void sbuf_add(sbuf *b, const void *p, size_t n);
+void sbuf_addc(sbuf *b, char c);
+void sbuf_adds(sbuf *b, const char *s);
+void sbuf_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends `s` as a JSON string literal (quotes included, escapes applied). */
+void sbuf_add_json_str(sbuf *b, const char *s, size_t n);
+/* Takes the buffer out of `b` (caller owns it); `b` is left empty. */
+char *sbuf_take(sbuf *b);
+
+bool slice_eq(slice s, const char *z);
+slice slice_trim(slice s);
+
+/*
+ * Diagnostics: a list of "file:line:col: message" strings collected while
+ * loading config or rules, printed together so an operator fixes all at once.
+ */
+typedef struct diag {
+    char **msgs;
+    size_t n, cap;
+} diag;
+
+void diag_init(diag *d);
+void diag_free(diag *d);
+/* Adds one message. `line`/`col` of 0 are left out of the prefix. */
+void diag_add(diag *d, const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void diag_print(const diag *d, FILE *out);
+
+/* 64-bit hash of bytes (not cryptographic; for in-memory tables). */
+uint64_t hash_bytes(const void *p, size_t n, uint64_t seed);
+
+/* SHA-256 helpers (OpenSSL EVP). Hex output is 64 chars + NUL. */
+typedef struct sha256_ctx sha256_ctx;
+sha256_ctx *sha256_new(void);
+void sha256_update(sha256_ctx *c, const void *p, size_t n);
+void sha256_final(sha256_ctx *c, unsigned char out[32]); /* also frees c */
+void sha256_hex(const unsigned char digest[32], char hex[65]);
+/* Hashes a whole file in blocks; returns 0, or -1 with errno set. */
+int sha256_file(const char *path, unsigned char out[32]);
+void sha256_mem(const void *p, size_t n, unsigned char out[32]);
+
+/*
+ * Atomic output: writes `n` bytes to `path` through a temp file in the same
+ * directory, fsyncs it, renames it over `path` and fsyncs the directory.
+ * Creates missing parent directories (mode 0750); the file gets mode 0640.
+ * Returns 0, or -1 with errno set and no visible partial file.
+ */
+int atomic_write(const char *path, const void *data, size_t n);
+/* mkdir -p with mode 0750. Returns 0 or -1 with errno set. */
+int mkdir_p(const char *path);
+/* Joins `dir` and `rel` unless `rel` is absolute. Caller owns the result. */
+char *path_join(const char *dir, const char *rel);
+/* Directory part of `path` ("." when none). Caller owns the result. */
+char *path_dir(const char *path);
+/* Last component of `path` (borrowed pointer into `path`). */
+const char *path_base(const char *path);
+
+#endif

@@ -1,0 +1,40 @@
+# scripts/lib.sh - shared by scripts/demo, scripts/test and scripts/bench:
+# installs missing Debian packages (as root) and builds settle with meson.
+# Sourced, not run.
+
+SETTLE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SETTLE_BUILD="$SETTLE_ROOT/build"
+SETTLE_PACKAGES="gcc libc6-dev pkg-config meson ninja-build liblua5.4-dev libcsv-dev
+  libyaml-dev libsqlite3-dev libyajl-dev libssl-dev zlib1g-dev python3 tzdata"
+
+# Installs whatever of SETTLE_PACKAGES is missing; without root, prints the
+# exact apt-get line and stops.
+settle_install_deps() {
+    local missing=() p
+    for p in $SETTLE_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "settle needs these packages; run as root:" >&2
+        echo "  apt-get install -y ${missing[*]}" >&2
+        exit 2
+    fi
+    echo "installing: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Configures (once) and builds the tree into build/.
+settle_build() {
+    if [ ! -f "$SETTLE_BUILD/build.ninja" ]; then
+        meson setup "$SETTLE_BUILD" "$SETTLE_ROOT" >/dev/null
+    fi
+    ninja -C "$SETTLE_BUILD" >/dev/null 2>"$SETTLE_BUILD/ninja.err" || {
+        cat "$SETTLE_BUILD/ninja.err" >&2
+        ninja -C "$SETTLE_BUILD" >&2
+        exit 2
+    }
+}

@@ -46,6 +46,7 @@
 #define CSVR_ROW_NOT_BEGUN 0
 #define CSVR_FIELD_BEGUN 2
 
+/* One read of one file: parser, buffers, position and the row being built. */
 typedef struct csvr {
     struct csv_parser p;
     const csv_options *o;
@@ -225,8 +226,9 @@ static slice csvr_raw_view(csvr *r)
 /* ---- delivery -------------------------------------------------------------- */
 
 /*
- * libcsv row callback: points the slices into the arena and calls the
- * caller's function (unless it already asked to stop); then resets the row.
+ * Row end (libcsv's row callback, also used by the fast path): points the
+ * slices into the arena unless they point into the block already, calls the
+ * caller's function (unless it asked to stop before), then resets the row.
  */
 static void csvr_row(int c, void *data)
 {
@@ -560,7 +562,10 @@ static void csvr_free(csvr *r)
     free(r);
 }
 
-/* See ingest.h. */
+/*
+ * See ingest.h. The reader owns every buffer and frees them all before
+ * returning, on every path; rows' slices borrow from them during callbacks.
+ */
 int ingest_csv_file(const char *path, const csv_options *o, ingest_row_fn fn, void *ctx,
                     ingest_stats *stats, char *err, size_t errlen)
 {

@@ -227,7 +227,8 @@ static money_status mp_scan(mp_parser *m)
  * Turns the scanned number into a magnitude in units of 10^-exponent.
  * The value is digits * 10^k; its leading digit sits at 10^(sig-1+k).
  * A too-precise value whose whole part has 19 digits may still overflow:
- * then `digits` is exactly that whole part (sig > 19), so compare it.
+ * then `digits` is exactly that whole part (sig > 19); compare it with the
+ * limit for the sign.
  */
 static money_status mp_value(const mp_parser *m, int exponent, bool neg, uint64_t *mag)
 {

@@ -22,12 +22,18 @@ const char *tx_type_name(tx_type t)
     return (unsigned)t < TX_TYPE_COUNT ? tx_type_names[t] : NULL;
 }
 
-/* Looks a canonical type name up; returns its tx_type or -1. */
+/*
+ * Looks a canonical type name up; returns its tx_type or -1. "rollback" is
+ * accepted as an alias of "refund" (a rolled-back bet returns the stake), as
+ * the SPEC's sample config uses it.
+ */
 int tx_type_from_name(const char *s, size_t n)
 {
     for (int i = 0; i < TX_TYPE_COUNT; i++)
         if (strlen(tx_type_names[i]) == n && memcmp(tx_type_names[i], s, n) == 0)
             return i;
+    if (n == 8 && memcmp(s, "rollback", 8) == 0)
+        return TX_REFUND;
     return -1;
 }
 

@@ -199,6 +199,23 @@ static int rl_setmetatable(lua_State *L)
     return 1;
 }
 
+static const char *const rl_forbidden[] = {
+    "os", "io", "require", "package", "debug", "load", "loadfile", "dofile", "loadstring",
+    "collectgarbage", "coroutine", NULL};
+
+/*
+ * __index of a rule environment: reading a standard global the sandbox
+ * leaves out raises a message saying so; any other missing global is nil.
+ */
+static int rl_env_index(lua_State *L)
+{
+    luaL_checkstack(L, 2, NULL);
+    if (lua_type(L, 2) == LUA_TSTRING && rl_in_list(lua_tostring(L, 2), rl_forbidden))
+        return luaL_error(L, "%s is not available to rules: the sandbox offers only base, "
+                             "string, table, math, utf8 and money", lua_tostring(L, 2));
+    return 0;
+}
+
 static const char *const rl_base_names[] = {
     "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
     "tostring", "type", "xpcall", "rawequal", "rawlen", "rawget", "rawset",
@@ -207,7 +224,8 @@ static const char *const rl_base_names[] = {
 /*
  * Pushes a fresh environment for one rule file: the base allow-list, safe
  * print/setmetatable, copies of string (no dump), table, math (no random),
- * utf8, a new `money` table and _G pointing at itself. Raises on OOM.
+ * utf8, a new `money` table, _G pointing at itself and a locked metatable
+ * explaining left-out globals. Raises on OOM.
  */
 static void rl_push_env(lua_State *L, const char *path)
 {
@@ -234,6 +252,12 @@ static void rl_push_env(lua_State *L, const char *path)
     lua_setfield(L, -2, "money");
     lua_pushvalue(L, -1);
     lua_setfield(L, -2, LUA_GNAME);
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, rl_env_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
 }
 
 /* ---- limits ----------------------------------------------------------- */
@@ -311,10 +335,14 @@ static int rl_msgh(lua_State *L)
     const char *msg = lua_tostring(L, 1);
     if (!msg)
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    if (rules_engine_of(L)->in_rule)
-        luaL_traceback(L, L, msg, 1);
-    else
-        lua_pushstring(L, msg);
+    static const char tail[] = "\n\t[C]: in ?"; /* the engine's own frame */
+    if (!rules_engine_of(L)->in_rule)
+        return lua_pushstring(L, msg), 1;
+    luaL_traceback(L, L, msg, 1);
+    size_t n, k = sizeof tail - 1;
+    const char *tb = lua_tolstring(L, -1, &n);
+    if (n > k && memcmp(tb + n - k, tail, k) == 0)
+        lua_pushlstring(L, tb, n - k);
     return 1;
 }
 
@@ -510,14 +538,6 @@ static int rl_load_job_run(lua_State *L)
     return 0;
 }
 
-/* Only the first line of `msg` (load errors go to diag as one line each). */
-static void rl_first_line(char *msg)
-{
-    char *nl = strchr(msg, '\n');
-    if (nl)
-        *nl = 0;
-}
-
 /*
  * Loads `path` for partner `partner_id` (see rules.h). The hash is of the
  * exact bytes compiled. Returns 0, or -1 with one message in `d`.
@@ -536,7 +556,7 @@ int rules_load(rules_engine *re, const char *partner_id, const char *path, char 
     int rc = rl_protected(re, rl_load_job_run, &job, path, &err);
     free(buf);
     if (rc != 0) {
-        rl_first_line(err);
+        err[strcspn(err, "\n")] = 0; /* one line per problem in diag */
         diag_add(d, NULL, 0, 0, "%s", err);
         free(err);
         return -1;
@@ -582,16 +602,6 @@ static int rl_settle_job_run(lua_State *L)
     return 0;
 }
 
-/* Frees and forgets every line of st (a failed settle leaves none). */
-static void rl_drop_lines(statement *st)
-{
-    for (size_t i = 0; i < st->n_lines; i++)
-        free(st->lines[i].label);
-    free(st->lines);
-    st->lines = NULL;
-    st->n_lines = 0;
-}
-
 /*
  * Runs the partner's settle() for st (see rules.h). Returns 0, or -1 with
  * "file:line: message" plus traceback in *errmsg (caller frees).
@@ -612,6 +622,6 @@ int rules_settle(rules_engine *re, const char *partner_id, const param *params, 
     rl_settle_job job = {re, rec, params, st};
     if (rl_protected(re, rl_settle_job_run, &job, rec->path, errmsg) == 0)
         return 0;
-    rl_drop_lines(st);
+    rules_view_drop_lines(st);
     return -1;
 }

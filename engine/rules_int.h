@@ -82,5 +82,7 @@ void rules_view_push_params(lua_State *L, const param *params);
  * "path:line:" prefix of the settle function.
  */
 void rules_view_read_result(lua_State *L, const char *where, statement *st);
+/* rules_view.c: frees and forgets st's lines (no Lua involved). */
+void rules_view_drop_lines(statement *st);
 
 #endif

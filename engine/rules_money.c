@@ -49,8 +49,9 @@ static int64_t rm_amount(lua_State *L, int arg, const char *fn, const char *what
     lua_pushvalue(L, arg);
     const char *text = t == LUA_TNUMBER || t == LUA_TSTRING ? lua_tostring(L, -1) : "";
     if (t == LUA_TNUMBER)
-        luaL_error(L, "%s: %s is a float (%s); amounts are integers in minor units - use "
-                      "money.mul(amount, rate, mode) to apply a rate", fn, what, text);
+        luaL_error(L, "%s: %s is a float (%s); amounts are integers in minor units - keep "
+                      "money integral (// instead of /, money.mul(x, rate, mode) for rates)",
+                   fn, what, text);
     if (t == LUA_TSTRING)
         luaL_error(L, "%s: %s is a string (\"%s\"); amounts are integers in minor units - "
                       "convert major units with money.of(\"%s\")", fn, what, text, text);

@@ -10,6 +10,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rules_int.h"
@@ -344,4 +345,14 @@ void rules_view_read_result(lua_State *L, const char *where, statement *st)
     st->payable = payable;
     st->carry_out = carry_out;
     lua_settop(L, r);
+}
+
+/* Frees and forgets every line of st (a failed settle leaves none). */
+void rules_view_drop_lines(statement *st)
+{
+    for (size_t i = 0; i < st->n_lines; i++)
+        free(st->lines[i].label);
+    free(st->lines);
+    st->lines = NULL;
+    st->n_lines = 0;
 }

@@ -381,29 +381,35 @@ static const char *tp_combo(int have)
     return NULL;
 }
 
+/* Walks the directives of `pattern`, collecting their fields in *have.
+ * Returns NULL, or the reason it is refused with the culprit in *bad. */
+static const char *tp_scan(const char *pattern, int *have, char *bad)
+{
+    int b;
+    for (const char *q = pattern; *q; q++) {
+        if (*q != '%')
+            continue;
+        *bad = *++q;
+        if (!*bad)
+            return "ends with a lone '%'";
+        if ((b = tp_bits(*bad)) < 0)
+            return "uses an unsupported directive %";
+        if (*have & b)
+            return "sets a field twice at %";
+        *have |= b;
+    }
+    *bad = 0;
+    return NULL;
+}
+
 /* Validates a pattern once at config load; see timefmt.h. 0, or -1 + err. */
 int time_pattern_check(const char *pattern, char *err, size_t errlen)
 {
-    int have = 0, b;
-    const char *why = NULL, *q = pattern;
+    int have = 0;
     char bad = 0;
-    for (; *q && !why; q++) {
-        if (*q != '%')
-            continue;
-        bad = *++q;
-        if (!bad)
-            why = "ends with a lone '%'";
-        else if ((b = tp_bits(bad)) < 0)
-            why = "uses an unsupported directive %";
-        else if (have & b)
-            why = "sets a field twice at %";
-        else
-            have |= b;
-        if (!bad)
-            break;
-    }
-    if (!why && (why = tp_combo(have)) != NULL)
-        bad = 0;
+    const char *why = tp_scan(pattern, &have, &bad);
+    if (!why)
+        why = tp_combo(have);
     if (why && err && errlen)
         snprintf(err, errlen, "time pattern \"%s\" %s%.*s", pattern, why, bad ? 1 : 0, &bad);
     return why ? -1 : 0;

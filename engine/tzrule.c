@@ -142,6 +142,28 @@ static int tzr_default(tzrule *r)
     return 0;
 }
 
+/* Reads what follows the std part: "dst[offset][,date[/time],date[/time]]". */
+static int tzr_dst(tzr_cur *c, tzrule *r)
+{
+    int32_t off;
+    if (tzr_name(c) < 0)
+        return -1;
+    r->has_dst = 1;
+    r->dst_off = r->std_off + 3600;
+    if (c->p < c->e && !tzr_at(c, ',')) {
+        if (tzr_hms(c, 24, &off) < 0)
+            return -1;
+        r->dst_off = -off;
+    }
+    if (c->p == c->e)
+        return tzr_default(r);
+    if (!tzr_eat(c, ',') || tzr_date(c, &r->start) < 0)
+        return -1;
+    if (!tzr_eat(c, ',') || tzr_date(c, &r->end) < 0)
+        return -1;
+    return c->p == c->e ? 0 : -1;
+}
+
 /* Parses a TZ rule; see tzrule.h. No allocation; 0 or -1. */
 int tzrule_parse(const char *s, size_t n, tzrule *r)
 {
@@ -151,24 +173,7 @@ int tzrule_parse(const char *s, size_t n, tzrule *r)
     if (tzr_name(&c) < 0 || tzr_hms(&c, 24, &off) < 0)
         return -1;
     r->std_off = r->dst_off = -off;
-    if (c.p == c.e)
-        return 0;
-    if (tzr_name(&c) < 0)
-        return -1;
-    r->has_dst = 1;
-    r->dst_off = r->std_off + 3600;
-    if (c.p < c.e && !tzr_at(&c, ',')) {
-        if (tzr_hms(&c, 24, &off) < 0)
-            return -1;
-        r->dst_off = -off;
-    }
-    if (c.p == c.e)
-        return tzr_default(r);
-    if (!tzr_eat(&c, ',') || tzr_date(&c, &r->start) < 0)
-        return -1;
-    if (!tzr_eat(&c, ',') || tzr_date(&c, &r->end) < 0)
-        return -1;
-    return c.p == c.e ? 0 : -1;
+    return c.p == c.e ? 0 : tzr_dst(&c, r);
 }
 
 /* Floor division for b > 0. */

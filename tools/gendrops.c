@@ -319,8 +319,8 @@ static row new_row(gen *g, int64_t t, uint32_t players)
 /* Win multiplier in hundredths: mostly small, sometimes big. */
 static int64_t win_mult(gen *g)
 {
-    static const int64_t m[16] = {20, 40, 50, 80, 100, 120, 150, 200, 200, 300, 500, 500,
-                                  1000, 2500, 10000, 50000};
+    static const int64_t m[16] = {40, 60, 100, 120, 150, 200, 300, 400, 500, 800, 1000, 1500,
+                                  2500, 5000, 20000, 20000};  /* mean ~3.3x: RTP ~93% at 28% hits */
     return m[skewed(&g->r, 16)] + below(&g->r, 20);
 }
 
@@ -399,7 +399,7 @@ static void rs_round(gen *g)
         emit(g, &f);
         return;
     }
-    if (below(&g->r, 100) < (r.game == 5 || r.game == 6 ? 45u : 30u)) {
+    if (below(&g->r, 100) < 28) {
         row w = new_row(g, t + 1 + below(&g->r, 20), 1); w.player = r.player; w.game = r.game;
         w.type = 1; w.amt[0] = bet * win_mult(g) / 100;
         if (!w.amt[0]) w.amt[0] = 1;
@@ -490,9 +490,9 @@ static void rl_round(gen *g)
     n.player = r.player; n.game = r.game; n.cur = r.cur; n.fmt = r.fmt;
     if (x >= 200 && x < 300) { n.type = 2; n.amt[0] = bet; emit(g, &n); return; }
     uint32_t y = below(&g->r, 1000);
-    if (y >= 460) return;
+    if (y >= 420) return;                          /* payouts return ~97% of stakes */
     n.type = 1;
-    n.amt[0] = y < 20 ? bet * 9 : y < 35 ? bet * 36 : y < 250 ? bet * 195 / 100 : bet * 2;
+    n.amt[0] = y < 10 ? bet * 9 : y < 12 ? bet * 36 : y < 240 ? bet * 195 / 100 : bet * 2;
     emit(g, &n);
     if (x == 4242) { n.type = 3; n.t += 600; n.seq = g->seq++; emit(g, &n); }
     if (x == 77) { n.type = 6; n.seq = g->seq++; n.amt[0] = 5000000 + below(&g->r, 90000000);
@@ -618,7 +618,7 @@ static void sw_round(gen *g)
     int64_t stake = stakes[skewed(&g->r, 10)];
     uint32_t x = below(&g->r, 1000);
     if (x < 60) { r.amt[0] = -1; r.amt[2] = stake; } else r.amt[0] = stake;
-    if (below(&g->r, 100) < 35) r.amt[1] = stake * win_mult(g) / 100 / 10 * 10;
+    if (below(&g->r, 100) < 28) r.amt[1] = stake * win_mult(g) / 100 / 10 * 10;
     else if (x % 10 == 3) r.amt[1] = 0;             /* some systems write 0 for a loss */
     emit(g, &r);
 }

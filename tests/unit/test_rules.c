@@ -377,7 +377,7 @@ static void test_money_errors(void)
         CHECK_EQ_INT(st.lines[i].amount, 1);
     }
     CHECK(has(st.n_lines ? st.lines[0].label : NULL,
-              "money_errors.lua:6: money.mul: amount is a float (12.5); amounts are integers "
+              "money_errors.lua:5: money.mul: amount is a float (12.5); amounts are integers "
               "in minor units"));
     free(err);
     st_clear(&st);
@@ -387,11 +387,11 @@ static void test_money_errors(void)
 static void test_hostile(void)
 {
     static const struct { const char *name, *want; } cases[] = {
-        {"os_execute", "global 'os'"},         {"io_open", "global 'io'"},
-        {"require", "global 'require'"},       {"load", "global 'load'"},
-        {"dofile", "global 'dofile'"},         {"string_dump", "field 'dump'"},
+        {"os_execute", "os is not available to rules"},         {"io_open", "io is not available to rules"},
+        {"require", "require is not available to rules"},       {"load", "load is not available to rules"},
+        {"dofile", "dofile is not available to rules"},         {"string_dump", "field 'dump'"},
         {"method_dump", "field 'dump'"},       {"string_meta", "field '__index'"},
-        {"debug", "global 'debug'"},           {"collectgarbage", "global 'collectgarbage'"},
+        {"debug", "debug is not available to rules"},           {"collectgarbage", "collectgarbage is not available to rules"},
         {"random", "field 'random'"},          {"gc", "__gc is not allowed"},
         {"infinite", "instruction limit exceeded"},
         {"pcall_loop", "instruction limit exceeded"},
@@ -467,7 +467,7 @@ static void test_load_errors(void)
         {"no_table.lua", "must end with return { settle = function(p, params)"},
         {"no_settle.lua", "no settle function"},
         {"bad_transaction.lua", "`transaction` must be a function (it is a string)"},
-        {"load_os.lua", "load_os.lua:2: attempt to index a nil value (global 'os')"},
+        {"load_os.lua", "load_os.lua:2: os is not available to rules: the sandbox offers only"},
         {"load_money.lua", "load_money.lua:3: money.of: there is no settlement currency"},
         {"load_loop.lua", "load_loop.lua:2: instruction limit exceeded"},
         {"missing.lua", "cannot read rule file: No such file or directory"},

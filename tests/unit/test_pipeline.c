@@ -1,0 +1,327 @@
+/*
+ * test_pipeline.c - unit tests of the pipeline core: field mapping and
+ * normalisation (one row per transaction and one row per round), the dedup
+ * set (repeats, conflicts, removal, growth), interning, and the period
+ * builder (sums, GGR, per-day FX conversion with half-even rounding, holds).
+ * Expected figures are worked out by hand in the comments.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aggregate.h"
+#include "check.h"
+#include "config.h"
+#include "dedup.h"
+#include "fx.h"
+#include "normalise.h"
+#include "strmap.h"
+#include "timefmt.h"
+
+/* A partner mapped like a ';'-separated EU drop with a header. */
+static void partner_eu(partner_config *pc)
+{
+    memset(pc, 0, sizeof *pc);
+    pc->id = "acme";
+    pc->currency = "EUR";
+    pc->csv.decimal = ',';
+    pc->csv.thousands = '.';
+    pc->fields[SLOT_ID].name = "TxID";
+    pc->fields[SLOT_TIME].name = "When";
+    pc->fields[SLOT_TYPE].name = "Kind";
+    pc->fields[SLOT_AMOUNT].name = "Amount";
+    pc->fields[SLOT_CURRENCY].name = "Cur";
+    pc->fields[SLOT_GAME].name = "Game";
+    pc->time.kind = TIME_PATTERN;
+    pc->time.pattern = "%d/%m/%Y %H:%M:%S";
+    static type_value values[] = {{"BET", TX_BET}, {"WIN", TX_WIN}};
+    pc->type_values = values;
+    pc->n_type_values = 2;
+}
+
+/* Builds an ingest_row over an array of C strings. */
+static ingest_row make_row(slice *fields, const char **cells, size_t n, uint64_t line)
+{
+    for (size_t i = 0; i < n; i++)
+        fields[i] = (slice){cells[i], strlen(cells[i])};
+    ingest_row r = {fields, n, line, {"raw", 3}, ROW_OK, false};
+    return r;
+}
+
+/* Normalises one row of the EU partner; returns the normalise_row result. */
+static int eu_row(normaliser *n, const char **cells, txn *out, size_t *n_out, norm_reject *rej)
+{
+    slice f[8];
+    ingest_row row = make_row(f, cells, 6, 2);
+    return normalise_row(n, &row, out, n_out, rej);
+}
+
+static void test_normalise_single(void)
+{
+    char err[128];
+    partner_config pc;
+    partner_eu(&pc);
+    tz_zone *malta = tz_load("Europe/Malta", err, sizeof err);
+    tz_zone *seoul = tz_load("Asia/Seoul", err, sizeof err);
+    strmap *curs = strmap_new();
+    normaliser *n = normaliser_new(&pc, malta, seoul, 6 * 3600, curs);
+    slice hf[6];
+    const char *hdr_cells[] = {"Game", " TxID ", "When", "Kind", "Amount", "Cur"};
+    ingest_row hdr = make_row(hf, hdr_cells, 6, 1);
+    CHECK_EQ_INT(normaliser_start_file(n, &hdr, err, sizeof err), 0);
+
+    txn out[TX_TYPE_COUNT];
+    size_t k;
+    norm_reject rej;
+    const char *ok[] = {"g1", "t1", "01/09/2025 10:00:00", "BET", "1.234,50", "EUR"};
+    CHECK_EQ_INT(eu_row(n, ok, out, &k, &rej), 0);
+    CHECK_EQ_INT(k, 1);
+    CHECK_EQ_INT(out[0].amount, 123450);
+    CHECK_EQ_INT(out[0].type, TX_BET);
+    CHECK(slice_eq(out[0].id, "t1"));
+    CHECK(slice_eq(out[0].category, "unknown")); /* unmapped category */
+    /* 10:00 CEST = 08:00Z = 17:00 Seoul, after the 06:00 cut-off: 1 Sep */
+    int32_t sep1;
+    date_parse("2025-09-01", 10, &sep1);
+    CHECK_EQ_INT(out[0].day, sep1);
+
+    const char *early[] = {"g1", "t2", "31/08/2025 22:30:00", "WIN", "1,00", "EUR"};
+    CHECK_EQ_INT(eu_row(n, early, out, &k, &rej), 0); /* 20:30Z = 05:30 Seoul -> 31 Aug */
+    CHECK_EQ_INT(out[0].day, sep1 - 1);
+
+    struct {
+        const char *cells[6];
+        reject_code code;
+    } bad[] = {
+        {{"g", "", "01/09/2025 10:00:00", "BET", "1,00", "EUR"}, REJ_MISSING_FIELD},
+        {{"g", "t", "01/09/2025 10:00:00", "BET", "", "EUR"}, REJ_MISSING_FIELD},
+        {{"g", "t", "31/09/2025 10:00:00", "BET", "1,00", "EUR"}, REJ_BAD_TIME},
+        {{"g", "t", "30/03/2025 02:30:00", "BET", "1,00", "EUR"}, REJ_BAD_TIME}, /* DST gap */
+        {{"g", "t", "01/09/2025 10:00:00", "SPIN", "1,00", "EUR"}, REJ_UNKNOWN_TYPE},
+        {{"g", "t", "01/09/2025 10:00:00", "BET", "1,00", "XYZ"}, REJ_UNKNOWN_CURRENCY},
+        {{"g", "t", "01/09/2025 10:00:00", "BET", "1,005", "EUR"}, REJ_PRECISION},
+        {{"g", "t", "01/09/2025 10:00:00", "BET", "1.2.3", "EUR"}, REJ_BAD_AMOUNT},
+        {{"g", "t", "01/09/2025 10:00:00", "BET", "99999999999999999999", "EUR"}, REJ_OVERFLOW},
+        /* order: a bad time wins over a bad type and amount */
+        {{"g", "t", "nope", "SPIN", "x", "EUR"}, REJ_BAD_TIME},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ_INT(eu_row(n, bad[i].cells, out, &k, &rej), -1);
+        CHECK_EQ_INT(rej.code, bad[i].code);
+        CHECK(rej.detail[0] != 0);
+    }
+    /* a reject with a readable time carries its business day */
+    CHECK_EQ_INT(eu_row(n, bad[4].cells, out, &k, &rej), -1);
+    CHECK_EQ_INT(rej.day, sep1);
+
+    const char *missing_hdr[] = {"Game", "TxID", "When", "Kind", "Cur"};
+    hdr = make_row(hf, missing_hdr, 5, 1);
+    CHECK_EQ_INT(normaliser_start_file(n, &hdr, err, sizeof err), -1);
+    CHECK(strstr(err, "'Amount'") != NULL);
+    normaliser_free(n);
+    strmap_free(curs);
+    tz_free(malta);
+    tz_free(seoul);
+}
+
+static void test_normalise_rounds(void)
+{
+    char err[128];
+    partner_config pc;
+    memset(&pc, 0, sizeof pc);
+    pc.id = "spin";
+    pc.currency = "KRW";
+    pc.csv.decimal = '.';
+    pc.has_amounts = true;
+    pc.fields[SLOT_ID].column = 1;
+    pc.fields[SLOT_TIME].column = 2;
+    pc.fields[SLOT_AMOUNTS_BASE + TX_BET].column = 3;
+    pc.fields[SLOT_AMOUNTS_BASE + TX_WIN].column = 4;
+    pc.fields[SLOT_AMOUNTS_BASE + TX_BONUS].column = 5;
+    pc.time.kind = TIME_EPOCH_S;
+    tz_zone *seoul = tz_load("Asia/Seoul", err, sizeof err);
+    strmap *curs = strmap_new();
+    normaliser *n = normaliser_new(&pc, seoul, seoul, 0, curs);
+    CHECK_EQ_INT(normaliser_start_file(n, NULL, err, sizeof err), 0);
+    slice f[5];
+    const char *cells[] = {"R7", "1756684800", "1000", "0", ""};
+    ingest_row row = make_row(f, cells, 5, 9);
+    txn out[TX_TYPE_COUNT];
+    size_t k;
+    norm_reject rej;
+    CHECK_EQ_INT(normalise_row(n, &row, out, &k, &rej), 0);
+    CHECK_EQ_INT(k, 2); /* bet and a zero win; the empty bonus column is no transaction */
+    CHECK(slice_eq(out[0].id, "R7:bet"));
+    CHECK(slice_eq(out[1].id, "R7:win"));
+    CHECK_EQ_INT(out[0].amount, 1000);
+    CHECK_EQ_INT(out[1].amount, 0);
+    CHECK_EQ_INT(out[0].line, 9);
+    const char *none[] = {"R8", "1756684800", "", "", ""};
+    row = make_row(f, none, 5, 10);
+    CHECK_EQ_INT(normalise_row(n, &row, out, &k, &rej), -1);
+    CHECK_EQ_INT(rej.code, REJ_MISSING_FIELD);
+    const char *bad[] = {"R9", "1756684800", "10", "1.5", ""};
+    row = make_row(f, bad, 5, 11);
+    CHECK_EQ_INT(normalise_row(n, &row, out, &k, &rej), -1);
+    CHECK_EQ_INT(rej.code, REJ_PRECISION); /* KRW has no minor unit */
+    row.status = ROW_FIELD_TOO_LONG;
+    CHECK_EQ_INT(normalise_row(n, &row, out, &k, &rej), -1);
+    CHECK_EQ_INT(rej.code, REJ_FIELD_TOO_LONG);
+    normaliser_free(n);
+    strmap_free(curs);
+    tz_free(seoul);
+}
+
+static void test_dedup(void)
+{
+    dedup_key key = {1, 2};
+    dedup_set *s = dedup_new(0);
+    dedup_digest a = dedup_siphash128(&key, "tx-1", 4);
+    dedup_digest b = dedup_siphash128(&key, "tx-2", 4);
+    CHECK(a.lo != b.lo || a.hi != b.hi);
+    dedup_digest a2 = dedup_siphash128(&key, "tx-1", 4);
+    CHECK(a.lo == a2.lo && a.hi == a2.hi);
+    dedup_key other = {3, 4};
+    dedup_digest a3 = dedup_siphash128(&other, "tx-1", 4);
+    CHECK(a.lo != a3.lo || a.hi != a3.hi); /* keyed */
+    CHECK_EQ_INT(dedup_check(s, a, 7), DEDUP_NEW);
+    CHECK_EQ_INT(dedup_check(s, a, 7), DEDUP_REPEAT);
+    CHECK_EQ_INT(dedup_check(s, a, 8), DEDUP_CONFLICT);
+    CHECK_EQ_INT(dedup_check(s, b, 7), DEDUP_NEW);
+    dedup_remove(s, a);
+    CHECK_EQ_INT(dedup_check(s, b, 7), DEDUP_REPEAT); /* b still found after removing a */
+    CHECK_EQ_INT(dedup_check(s, a, 9), DEDUP_NEW);
+    /* growth: 200k distinct ids all new, then all repeats, then remove half */
+    char id[32];
+    int news = 0, repeats = 0;
+    for (int i = 0; i < 200000; i++) {
+        int len = snprintf(id, sizeof id, "id-%d", i);
+        news += dedup_check(s, dedup_siphash128(&key, id, (size_t)len), 1) == DEDUP_NEW;
+    }
+    for (int i = 0; i < 200000; i++) {
+        int len = snprintf(id, sizeof id, "id-%d", i);
+        repeats += dedup_check(s, dedup_siphash128(&key, id, (size_t)len), 1) == DEDUP_REPEAT;
+    }
+    CHECK_EQ_INT(news, 200000);
+    CHECK_EQ_INT(repeats, 200000);
+    for (int i = 0; i < 200000; i += 2) {
+        int len = snprintf(id, sizeof id, "id-%d", i);
+        dedup_remove(s, dedup_siphash128(&key, id, (size_t)len));
+    }
+    int back = 0;
+    for (int i = 0; i < 200000; i++) {
+        int len = snprintf(id, sizeof id, "id-%d", i);
+        dedup_result r = dedup_check(s, dedup_siphash128(&key, id, (size_t)len), 1);
+        back += (i % 2 == 0) ? r == DEDUP_NEW : r == DEDUP_REPEAT;
+    }
+    CHECK_EQ_INT(back, 200000);
+    dedup_free(s);
+}
+
+static void test_strmap(void)
+{
+    strmap *m = strmap_new();
+    char key[16];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        CHECK_EQ_INT(strmap_intern(m, key, strlen(key)), i);
+    }
+    CHECK_EQ_INT(strmap_intern(m, "k500", 4), 500);
+    CHECK_EQ_INT(strmap_find(m, "k999", 4), 999);
+    CHECK_EQ_INT(strmap_find(m, "nope", 4), -1);
+    CHECK_EQ_STR(strmap_str(m, 42), "k42");
+    strmap_free(m);
+}
+
+/* Writes an FX file with EUR->KRW on 1 Sep only. */
+static fx_table *fx_fixture(void)
+{
+    char path[] = "/tmp/settle-fx-XXXXXX";
+    int fd = mkstemp(path);
+    const char *text = "date,base,quote,rate\n2025-09-01,EUR,KRW,1450.5\n";
+    CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    diag d;
+    diag_init(&d);
+    fx_table *t = fx_load(path, &d);
+    CHECK(t != NULL);
+    diag_free(&d);
+    unlink(path);
+    return t;
+}
+
+static void test_period_builder(void)
+{
+    fx_table *fx = fx_fixture();
+    int32_t d1, d2, d0;
+    date_parse("2025-09-01", 10, &d1);
+    date_parse("2025-09-02", 10, &d2);
+    date_parse("2025-08-31", 10, &d0);
+    period_builder *b = period_builder_new("p", PERIOD_MONTHLY, d2, "KRW");
+    /* KRW: bets 10000 on 1 Sep (slots), win 4000 on 2 Sep (table) */
+    cell_row c1 = {d1, "KRW", "slots", "g1", TX_BET, 10000, 3};
+    cell_row c2 = {d2, "KRW", "table", "g2", TX_WIN, 4000, 1};
+    /* EUR on 1 Sep: cells of 0.03 and 0.01 EUR. The day sum is converted ONCE:
+     * 0.04 * 1450.5 = 58.02 -> 58. Converting each cell would give 43.515 -> 44
+     * plus 14.505 -> 15 = 59, so the total tells the two apart. */
+    cell_row c3 = {d1, "EUR", "slots", "g1", TX_BET, 3, 1};
+    cell_row c4 = {d1, "EUR", "slots", "g3", TX_BET, 1, 1};
+    period_builder_add(b, &c1);
+    period_builder_add(b, &c2);
+    period_builder_add(b, &c3);
+    period_builder_add(b, &c4);
+    period_builder_counts(b, 2, 5);
+    period_agg *p = period_builder_finish(b, fx);
+    CHECK(p->hold_reason == NULL);
+    CHECK_EQ_STR(p->label, "2025-09");
+    CHECK_EQ_INT(p->total.total[TX_BET], 10058);
+    CHECK_EQ_INT(p->total.count[TX_BET], 5);
+    CHECK_EQ_INT(p->total.total[TX_WIN], 4000);
+    int64_t ggr;
+    CHECK(agg_ggr(&p->total, &ggr));
+    CHECK_EQ_INT(ggr, 6058);
+    CHECK_EQ_INT(p->duplicates, 2);
+    CHECK_EQ_INT(p->rejected, 5);
+    CHECK_EQ_INT(p->n_currency, 2);
+    CHECK_EQ_STR(p->by_currency[0].key, "EUR"); /* sorted; exact native sums */
+    CHECK_EQ_INT(p->by_currency[0].s.total[TX_BET], 4);
+    CHECK_EQ_INT(p->by_currency[0].exponent, 2);
+    CHECK_EQ_INT(p->n_day, 2);
+    CHECK_EQ_STR(p->by_day[0].key, "2025-09-01");
+    CHECK_EQ_INT(p->by_day[0].s.total[TX_BET], 10058);
+    CHECK_EQ_INT(p->n_fx, 1);
+    CHECK_EQ_STR(p->fx[0].rate, "1450.5");
+    CHECK_EQ_INT(p->n_game, 3);
+    CHECK_EQ_STR(p->by_game[2].key, "g3");
+    CHECK_EQ_INT(p->by_game[2].s.total[TX_BET], 15); /* 0.01 EUR alone: 14.505 -> 15 */
+    period_agg_free(p);
+
+    /* a day before the first rate: held with the reason, never guessed */
+    b = period_builder_new("p", PERIOD_MONTHLY, d0, "KRW");
+    cell_row c5 = {d0, "EUR", "slots", "g1", TX_BET, 100, 1};
+    period_builder_add(b, &c5);
+    p = period_builder_finish(b, fx);
+    CHECK(p->hold_reason && strstr(p->hold_reason, "EUR->KRW") &&
+          strstr(p->hold_reason, "2025-08-31"));
+    period_agg_free(p);
+
+    /* overflow of a sum holds too */
+    b = period_builder_new("p", PERIOD_DAILY, d1, "KRW");
+    cell_row big = {d1, "KRW", "s", "g", TX_BET, INT64_MAX, 1};
+    period_builder_add(b, &big);
+    period_builder_add(b, &c1);
+    p = period_builder_finish(b, fx);
+    CHECK(p->hold_reason && strstr(p->hold_reason, "overflow"));
+    period_agg_free(p);
+    fx_free(fx);
+}
+
+int main(void)
+{
+    test_normalise_single();
+    test_normalise_rounds();
+    test_dedup();
+    test_strmap();
+    test_period_builder();
+    return check_done();
+}

@@ -149,83 +149,16 @@ static int rl_setup(lua_State *L)
     return 0;
 }
 
-/*
- * print() for rules: writes "path: v1\tv2...\n" to stderr (never stdout,
- * which belongs to the run summary). Upvalue 1 is the rule file's path.
- */
-static int rl_print(lua_State *L)
-{
-    int n = lua_gettop(L);
-    luaL_checkstack(L, 4, NULL);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    luaL_addvalue(&b);
-    luaL_addstring(&b, ": ");
-    for (int i = 1; i <= n; i++) {
-        if (i > 1)
-            luaL_addchar(&b, '\t');
-        luaL_tolstring(L, i, NULL);
-        luaL_addvalue(&b);
-    }
-    luaL_addchar(&b, '\n');
-    luaL_pushresult(&b);
-    fputs(lua_tostring(L, -1), stderr);
-    return 0;
-}
-
-/*
- * setmetatable() for rules: as the standard one, but refuses metatables with
- * __gc, whose finalizers would run later, outside any limit. Raises on
- * misuse; returns the table.
- */
-static int rl_setmetatable(lua_State *L)
-{
-    luaL_checkstack(L, 3, NULL);
-    int t = lua_type(L, 2);
-    luaL_checktype(L, 1, LUA_TTABLE);
-    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
-    if (t == LUA_TTABLE) {
-        lua_pushliteral(L, "__gc");
-        if (lua_rawget(L, 2) != LUA_TNIL)
-            return luaL_error(L, "setmetatable: __gc is not allowed in rules "
-                                 "(finalizers would run outside the limits)");
-        lua_pop(L, 1);
-    }
-    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
-        return luaL_error(L, "cannot change a protected metatable");
-    lua_settop(L, 2);
-    lua_setmetatable(L, 1);
-    return 1;
-}
-
-static const char *const rl_forbidden[] = {
-    "os", "io", "require", "package", "debug", "load", "loadfile", "dofile", "loadstring",
-    "collectgarbage", "coroutine", NULL};
-
-/*
- * __index of a rule environment: reading a standard global the sandbox
- * leaves out raises a message saying so; any other missing global is nil.
- */
-static int rl_env_index(lua_State *L)
-{
-    luaL_checkstack(L, 2, NULL);
-    if (lua_type(L, 2) == LUA_TSTRING && rl_in_list(lua_tostring(L, 2), rl_forbidden))
-        return luaL_error(L, "%s is not available to rules: the sandbox offers only base, "
-                             "string, table, math, utf8 and money", lua_tostring(L, 2));
-    return 0;
-}
-
 static const char *const rl_base_names[] = {
     "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
     "tostring", "type", "xpcall", "rawequal", "rawlen", "rawget", "rawset",
     "getmetatable", "_VERSION", NULL};
 
 /*
- * Pushes a fresh environment for one rule file: the base allow-list, safe
- * print/setmetatable, copies of string (no dump), table, math (no random),
- * utf8, a new `money` table, _G pointing at itself and a locked metatable
- * explaining left-out globals. Raises on OOM.
+ * Pushes a fresh environment for one rule file: the base allow-list, the
+ * sandbox's own print/setmetatable and metatable (rules_base_set), copies of
+ * string (no dump), table, math (no random), utf8, a new `money` table and _G
+ * pointing at itself. Raises on OOM.
  */
 static void rl_push_env(lua_State *L, const char *path)
 {
@@ -235,11 +168,7 @@ static void rl_push_env(lua_State *L, const char *path)
         lua_getglobal(L, *n);
         lua_setfield(L, -2, *n);
     }
-    lua_pushcfunction(L, rl_setmetatable);
-    lua_setfield(L, -2, "setmetatable");
-    lua_pushstring(L, path);
-    lua_pushcclosure(L, rl_print, 1);
-    lua_setfield(L, -2, "print");
+    rules_base_set(L, path);
     rl_copy_lib(L, LUA_STRLIBNAME, rl_no_string);
     lua_setfield(L, -2, LUA_STRLIBNAME);
     rl_copy_lib(L, LUA_TABLIBNAME, NULL);
@@ -252,12 +181,6 @@ static void rl_push_env(lua_State *L, const char *path)
     lua_setfield(L, -2, "money");
     lua_pushvalue(L, -1);
     lua_setfield(L, -2, LUA_GNAME);
-    lua_createtable(L, 0, 2);
-    lua_pushcfunction(L, rl_env_index);
-    lua_setfield(L, -2, "__index");
-    lua_pushliteral(L, "locked");
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
 }
 
 /* ---- limits ----------------------------------------------------------- */

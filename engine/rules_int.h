@@ -70,6 +70,8 @@ rules_engine *rules_engine_of(lua_State *L);
 
 /* rules_money.c: pushes a new `money` library table (one per rule environment). */
 void rules_money_push(lua_State *L);
+/* rules_money.c: sets the sandbox's print/setmetatable and metatable on the env on top. */
+void rules_base_set(lua_State *L, const char *path);
 
 /* rules_view.c: pushes the `p` table for one statement (st->agg must be set). */
 void rules_view_push_period(lua_State *L, const statement *st);

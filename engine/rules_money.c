@@ -1,5 +1,7 @@
 /*
- * rules_money.c - the `money` library rules use (docs/rule-api.md).
+ * rules_money.c - the C functions rule code calls: the `money` library
+ * (docs/rule-api.md) and, at the end, the sandbox's own base functions
+ * (print, setmetatable, the environment's __index).
  *
  * Money in Lua is a Lua integer counting minor units of the settlement
  * currency of the running settle() (rules_engine.currency/exponent). Rates
@@ -11,6 +13,7 @@
  * error (luaL_error, so the message starts with the caller's file:line) on
  * bad input or overflow, and owns no memory beyond the Lua values it pushes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -474,4 +477,102 @@ void rules_money_push(lua_State *L)
         {"format", rm_format}, {"ggr", rm_ggr},   {NULL, NULL}};
     luaL_checkstack(L, 2, NULL);
     luaL_newlib(L, fns);
+}
+
+/* ---- the sandbox's base functions (prefix rb_) --------------------------- */
+
+/* True when `name` is in the NULL-terminated list `names`. */
+static bool rb_in_list(const char *name, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp(name, *names) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * print() for rules: writes "path: v1\tv2...\n" to stderr (never stdout,
+ * which belongs to the run summary). Upvalue 1 is the rule file's path.
+ */
+static int rb_print(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checkstack(L, 4, NULL);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    luaL_addvalue(&b);
+    luaL_addstring(&b, ": ");
+    for (int i = 1; i <= n; i++) {
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    fputs(lua_tostring(L, -1), stderr);
+    return 0;
+}
+
+/*
+ * setmetatable() for rules: as the standard one, but refuses metatables with
+ * __gc, whose finalizers would run later, outside any limit. Raises on
+ * misuse; returns the table.
+ */
+static int rb_setmetatable(lua_State *L)
+{
+    luaL_checkstack(L, 3, NULL);
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc is not allowed in rules "
+                                 "(finalizers would run outside the limits)");
+        lua_pop(L, 1);
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+static const char *const rb_forbidden[] = {
+    "os", "io", "require", "package", "debug", "load", "loadfile", "dofile", "loadstring",
+    "collectgarbage", "coroutine", NULL};
+
+/*
+ * __index of a rule environment: reading a standard global the sandbox
+ * leaves out raises a message saying so; any other missing global is nil.
+ */
+static int rb_env_index(lua_State *L)
+{
+    luaL_checkstack(L, 2, NULL);
+    if (lua_type(L, 2) == LUA_TSTRING && rb_in_list(lua_tostring(L, 2), rb_forbidden))
+        return luaL_error(L, "%s is not available to rules: the sandbox offers only base, "
+                             "string, table, math, utf8 and money", lua_tostring(L, 2));
+    return 0;
+}
+
+/*
+ * Sets print and setmetatable on the environment table on top and gives it a
+ * locked metatable whose __index explains left-out globals. `path` is copied.
+ */
+void rules_base_set(lua_State *L, const char *path)
+{
+    luaL_checkstack(L, 4, NULL);
+    lua_pushcfunction(L, rb_setmetatable);
+    lua_setfield(L, -2, "setmetatable");
+    lua_pushstring(L, path);
+    lua_pushcclosure(L, rb_print, 1);
+    lua_setfield(L, -2, "print");
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, rb_env_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
 }

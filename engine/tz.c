@@ -9,7 +9,7 @@
  * ("right/") files are refused: settle counts POSIX seconds.
  */
 #include <fcntl.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

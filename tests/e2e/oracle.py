@@ -151,10 +151,10 @@ def _flow(s, i):
 
 def _key(s):
     """Splits 'key: rest' (plain or quoted key); returns (key, rest) or None."""
-    if s[:1] in "\"'":
+    if s.startswith(("\"", "'")):
         key, i = _quoted(s, 0)
         return (key, s[i + 1:].strip()) if s[i:i + 1] == ":" else None
-    if s[:1] in "[{":
+    if s.startswith(("[", "{")):
         return None
     m = re.match(r"([^:]+?)\s*:(\s+|$)(.*)", s)
     return (m.group(1), m.group(3)) if m else None
@@ -173,7 +173,7 @@ def load_yaml(text):
 
     def inline(rest, i):
         """A value on the same line; flow collections may continue on later lines."""
-        if rest[:1] in "[{":
+        if rest.startswith(("[", "{")):
             while True:
                 try:
                     v, end = _flow(rest, 0)
@@ -185,7 +185,7 @@ def load_yaml(text):
                         raise
                     i += 1
                     rest += " " + lines[i][2]
-        if rest[:1] in "\"'":
+        if rest.startswith(("\"", "'")):
             v, end = _quoted(rest, 0)
             return v, i + 1
         return _plain(rest), i + 1
@@ -243,7 +243,7 @@ def parse_money(text, dec, thou, exp):
     neg = False
     if s.startswith("(") and s.endswith(")"):
         neg, s = True, s[1:-1]
-    elif s[:1] in "+-":
+    elif s.startswith(("+", "-")):
         neg, s = s[0] == "-", s[1:]
     parts = s.split(dec) if dec else [s]
     if len(parts) > 2:

@@ -22,6 +22,7 @@ struct normaliser {
     int32_t day_start;
     strmap *currencies;
     int col[SLOT_COUNT];          /* 0-based column per slot, -1 when unmapped */
+    size_t width;                 /* fields a row must have: the header's, or the last mapped column */
     money_dialect dialect;
     int exponents[256];           /* exponent by currency id (-2 = not cached) */
     char ids[TX_TYPE_COUNT][NORM_MAX_ID]; /* composed ids in amounts mode */
@@ -99,10 +100,34 @@ static int start_slot(normaliser *n, int slot, const ingest_row *hdr, char *err,
 
 int normaliser_start_file(normaliser *n, const ingest_row *hdr, char *err, size_t errlen)
 {
-    for (int s = 0; s < SLOT_COUNT; s++)
+    n->width = hdr ? hdr->n_fields : 0;
+    for (int s = 0; s < SLOT_COUNT; s++) {
         if (start_slot(n, s, hdr, err, errlen) != 0)
             return -1;
+        if (n->col[s] >= 0 && (size_t)n->col[s] + 1 > n->width)
+            n->width = (size_t)n->col[s] + 1;
+    }
     return 0;
+}
+
+/* True when cells from `from` on are all blank (trailing delimiters are harmless). */
+static bool cells_blank_from(const ingest_row *row, size_t from)
+{
+    for (size_t i = from; i < row->n_fields; i++)
+        if (slice_trim(row->fields[i]).n)
+            return false;
+    return true;
+}
+
+/* A row with missing cells, or extra non-blank ones, is not the partner's layout. */
+static int check_width(const normaliser *n, const ingest_row *row, norm_reject *rej)
+{
+    if (row->n_fields >= n->width && cells_blank_from(row, n->width))
+        return 0;
+    rej->code = REJ_BAD_ROW;
+    snprintf(rej->detail, sizeof rej->detail, "row has %zu fields, expected %zu",
+             row->n_fields, n->width);
+    return -1;
 }
 
 /* The trimmed field of a slot, or an empty slice when unmapped/absent. */
@@ -327,6 +352,8 @@ int normalise_row(normaliser *n, const ingest_row *row, txn *out, size_t *n_out,
                       "row", (slice){"", 0});
     slice id = row_get(n, row, SLOT_ID);
     rej->id = id;
+    if (check_width(n, row, rej) != 0)
+        return -1;
     if (!id.n)
         return reject(rej, REJ_MISSING_FIELD, "%s is empty%.*s", "id", (slice){"", 0});
     if (!row_get(n, row, SLOT_TIME).n)

@@ -55,11 +55,9 @@ static void *rl_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         re->mem_used -= old;
         return NULL;
     }
-    if (nsize > old && re->mem_used - old + nsize > RULES_MAX_MEMORY + RULES_MEMORY_SLACK) {
-        re->mem_hit = true;
-        return NULL;
-    }
-    void *p = realloc(ptr, nsize);
+    bool over = nsize > old && re->mem_used - old + nsize > RULES_MAX_MEMORY + RULES_MEMORY_SLACK;
+    void *p = over ? NULL : realloc(ptr, nsize);
+    re->mem_hit |= over;
     if (p)
         re->mem_used = re->mem_used - old + nsize;
     return p;
@@ -149,6 +147,21 @@ static int rl_setup(lua_State *L)
     return 0;
 }
 
+/* Sets copies of string, table, math, utf8 and a new money on the env on top. */
+static void rl_env_libs(lua_State *L)
+{
+    rl_copy_lib(L, LUA_STRLIBNAME, rl_no_string);
+    lua_setfield(L, -2, LUA_STRLIBNAME);
+    rl_copy_lib(L, LUA_TABLIBNAME, NULL);
+    lua_setfield(L, -2, LUA_TABLIBNAME);
+    rl_copy_lib(L, LUA_MATHLIBNAME, rl_no_math);
+    lua_setfield(L, -2, LUA_MATHLIBNAME);
+    rl_copy_lib(L, LUA_UTF8LIBNAME, NULL);
+    lua_setfield(L, -2, LUA_UTF8LIBNAME);
+    rules_money_push(L);
+    lua_setfield(L, -2, "money");
+}
+
 static const char *const rl_base_names[] = {
     "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
     "tostring", "type", "xpcall", "rawequal", "rawlen", "rawget", "rawset",
@@ -169,21 +182,18 @@ static void rl_push_env(lua_State *L, const char *path)
         lua_setfield(L, -2, *n);
     }
     rules_base_set(L, path);
-    rl_copy_lib(L, LUA_STRLIBNAME, rl_no_string);
-    lua_setfield(L, -2, LUA_STRLIBNAME);
-    rl_copy_lib(L, LUA_TABLIBNAME, NULL);
-    lua_setfield(L, -2, LUA_TABLIBNAME);
-    rl_copy_lib(L, LUA_MATHLIBNAME, rl_no_math);
-    lua_setfield(L, -2, LUA_MATHLIBNAME);
-    rl_copy_lib(L, LUA_UTF8LIBNAME, NULL);
-    lua_setfield(L, -2, LUA_UTF8LIBNAME);
-    rules_money_push(L);
-    lua_setfield(L, -2, "money");
+    rl_env_libs(L);
     lua_pushvalue(L, -1);
     lua_setfield(L, -2, LUA_GNAME);
 }
 
 /* ---- limits ----------------------------------------------------------- */
+
+/* True when time a is at or after time b. */
+static bool rl_later(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
 
 /*
  * Charges one hook interval to the budget and returns the message of the
@@ -200,10 +210,7 @@ static const char *rl_limit_hit(rules_engine *re)
     if (re->mem_used > RULES_MAX_MEMORY)
         return RL_MSG_MEMORY;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec > re->deadline.tv_sec ||
-        (now.tv_sec == re->deadline.tv_sec && now.tv_nsec >= re->deadline.tv_nsec))
-        return RL_MSG_TIME;
-    return NULL;
+    return rl_later(&now, &re->deadline) ? RL_MSG_TIME : NULL;
 }
 
 /*
@@ -223,10 +230,22 @@ static void rl_hook(lua_State *L, lua_Debug *ar)
     }
     lua_sethook(L, rl_hook, LUA_MASKCOUNT, 1);
     luaL_checkstack(L, 3, NULL);
-    luaL_where(L, 0);
+    luaL_where(L, 0); /* level 0 in a hook is the rule function it interrupted */
     lua_pushstring(L, re->tripped);
     lua_concat(L, 2);
     lua_error(L);
+}
+
+/* Arms the limits for one call: full budget, new deadline, hook on. */
+static void rl_arm(rules_engine *re)
+{
+    re->steps_left = RULES_MAX_INSTRUCTIONS;
+    re->tripped = NULL;
+    re->where[0] = 0;
+    clock_gettime(CLOCK_MONOTONIC, &re->deadline);
+    re->deadline.tv_sec += RULES_MAX_SECONDS;
+    lua_sethook(re->L, rl_hook, LUA_MASKCOUNT, RULES_HOOK_EVERY);
+    re->in_rule = true;
 }
 
 /*
@@ -236,16 +255,20 @@ static void rl_hook(lua_State *L, lua_Debug *ar)
  */
 static void rl_call(rules_engine *re, int nargs, int nres)
 {
-    re->steps_left = RULES_MAX_INSTRUCTIONS;
-    re->tripped = NULL;
-    re->where[0] = 0;
-    clock_gettime(CLOCK_MONOTONIC, &re->deadline);
-    re->deadline.tv_sec += RULES_MAX_SECONDS;
-    lua_sethook(re->L, rl_hook, LUA_MASKCOUNT, RULES_HOOK_EVERY);
-    re->in_rule = true;
+    rl_arm(re);
     lua_call(re->L, nargs, nres);
     re->in_rule = false;
     lua_sethook(re->L, NULL, 0, 0);
+}
+
+/* Replaces the traceback on top by one without the engine's own last frame. */
+static void rl_trim_traceback(lua_State *L)
+{
+    static const char tail[] = "\n\t[C]: in ?";
+    size_t n, k = sizeof tail - 1;
+    const char *tb = lua_tolstring(L, -1, &n);
+    if (n > k && memcmp(tb + n - k, tail, k) == 0)
+        lua_pushlstring(L, tb, n - k);
 }
 
 /*
@@ -258,14 +281,12 @@ static int rl_msgh(lua_State *L)
     const char *msg = lua_tostring(L, 1);
     if (!msg)
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    static const char tail[] = "\n\t[C]: in ?"; /* the engine's own frame */
-    if (!rules_engine_of(L)->in_rule)
-        return lua_pushstring(L, msg), 1;
+    if (!rules_engine_of(L)->in_rule) {
+        lua_pushstring(L, msg);
+        return 1;
+    }
     luaL_traceback(L, L, msg, 1);
-    size_t n, k = sizeof tail - 1;
-    const char *tb = lua_tolstring(L, -1, &n);
-    if (n > k && memcmp(tb + n - k, tail, k) == 0)
-        lua_pushlstring(L, tb, n - k);
+    rl_trim_traceback(L);
     return 1;
 }
 
@@ -292,7 +313,6 @@ static void rl_reset(rules_engine *re)
     re->in_rule = false;
     re->tripped = NULL;
     re->exponent = -1;
-    re->currency[0] = 0;
     re->where[0] = 0;
     lua_gc(re->L, LUA_GCCOLLECT);
     re->mem_hit = false;
@@ -322,17 +342,15 @@ static int rl_protected(rules_engine *re, lua_CFunction f, void *ud, const char 
 rules_engine *rules_open(void)
 {
     rules_engine *re = xcalloc(1, sizeof *re);
+    char *err = NULL;
     re->exponent = -1;
     re->L = lua_newstate(rl_alloc, re);
-    if (!re->L) {
-        fputs("settle: out of memory\n", stderr);
-        exit(EXIT_FAILED);
+    if (re->L) {
+        *(rules_engine **)lua_getextraspace(re->L) = re;
+        lua_atpanic(re->L, rl_panic);
     }
-    *(rules_engine **)lua_getextraspace(re->L) = re;
-    lua_atpanic(re->L, rl_panic);
-    char *err = NULL;
-    if (rl_protected(re, rl_setup, NULL, "rules", &err) != 0) {
-        fprintf(stderr, "settle: cannot start Lua: %s\n", err);
+    if (!re->L || rl_protected(re, rl_setup, NULL, "rules", &err) != 0) {
+        fprintf(stderr, "settle: cannot start Lua: %s\n", err ? err : "out of memory");
         exit(EXIT_FAILED);
     }
     return re;
@@ -361,6 +379,19 @@ static rule_rec *rl_find(rules_engine *re, const char *partner)
     return NULL;
 }
 
+/* Appends a zeroed record for `partner` (id copied) and returns it. */
+static rule_rec *rl_new_rec(rules_engine *re, const char *partner)
+{
+    if (re->n_rules == re->cap_rules) {
+        re->cap_rules = re->cap_rules ? 2 * re->cap_rules : 8;
+        re->rules = xrealloc(re->rules, re->cap_rules * sizeof *re->rules);
+    }
+    rule_rec *r = &re->rules[re->n_rules++];
+    memset(r, 0, sizeof *r);
+    r->partner = xstrdup(partner);
+    return r;
+}
+
 /* Records (or replaces) the loaded rule table `ref` of a partner; copies strings. */
 static void rl_keep(rules_engine *re, const char *partner, const char *path, int ref, int line)
 {
@@ -369,12 +400,7 @@ static void rl_keep(rules_engine *re, const char *partner, const char *path, int
         luaL_unref(re->L, LUA_REGISTRYINDEX, r->ref);
         free(r->path);
     } else {
-        if (re->n_rules == re->cap_rules) {
-            re->cap_rules = re->cap_rules ? 2 * re->cap_rules : 8;
-            re->rules = xrealloc(re->rules, re->cap_rules * sizeof *re->rules);
-        }
-        r = &re->rules[re->n_rules++];
-        r->partner = xstrdup(partner);
+        r = rl_new_rec(re, partner);
     }
     r->path = xstrdup(path);
     r->ref = ref;
@@ -415,6 +441,15 @@ static char *rl_read_file(const char *path, size_t *n, diag *d)
     return buf;
 }
 
+/* Raises unless the rule table on top has no `transaction` or a function there. */
+static void rl_check_transaction(lua_State *L, const char *path)
+{
+    if (rules_rawfield(L, -1, "transaction") != LUA_TNIL && !lua_isfunction(L, -1))
+        luaL_error(L, "%s: `transaction` must be a function (it is a %s)", path,
+                   luaL_typename(L, -1));
+    lua_pop(L, 1);
+}
+
 /*
  * Checks the chunk's result (stack top) is a table with a settle function
  * and an optional transaction function; records settle's line. Raises
@@ -427,15 +462,29 @@ static void rl_check_module(lua_State *L, rl_load_job *job)
     if (!lua_istable(L, -1))
         luaL_error(L, "%s: the rule file must end with return { settle = function(p, params) "
                       "... end } (it returned %s)", job->path, luaL_typename(L, -1));
-    if (rules_rawfield(L, -1, "transaction") != LUA_TNIL && !lua_isfunction(L, -1))
-        luaL_error(L, "%s: `transaction` must be a function (it is a %s)", job->path,
-                   luaL_typename(L, -1));
-    lua_pop(L, 1);
+    rl_check_transaction(L, job->path);
     if (rules_rawfield(L, -1, "settle") != LUA_TFUNCTION)
         luaL_error(L, "%s: the returned table has no settle function (settle is %s)",
                    job->path, luaL_typename(L, -1));
     lua_getinfo(L, ">S", &ar);
     job->settle_line = ar.linedefined;
+}
+
+/*
+ * Pushes the rule text compiled (text only, chunk name "@path") as a function
+ * whose _ENV is a fresh environment (stack: chunk name, function). Raises
+ * the syntax error, or a clear message for a binary chunk.
+ */
+static void rl_compile(lua_State *L, rl_load_job *job)
+{
+    if (job->n > 0 && job->buf[0] == LUA_SIGNATURE[0])
+        luaL_error(L, "%s: is a compiled (binary) Lua chunk; rule files are loaded as "
+                      "source text only", job->path);
+    const char *chunk = lua_pushfstring(L, "@%s", job->path);
+    if (luaL_loadbufferx(L, job->buf, job->n, chunk, "t") != LUA_OK)
+        lua_error(L);
+    rl_push_env(L, job->path);
+    lua_setupvalue(L, -2, 1);
 }
 
 /*
@@ -446,19 +495,21 @@ static int rl_load_job_run(lua_State *L)
 {
     rl_load_job *job = lua_touserdata(L, 1);
     luaL_checkstack(L, 6, NULL);
-    if (job->n > 0 && job->buf[0] == LUA_SIGNATURE[0])
-        luaL_error(L, "%s: is a compiled (binary) Lua chunk; rule files are loaded as "
-                      "source text only", job->path);
-    const char *chunk = lua_pushfstring(L, "@%s", job->path);
-    if (luaL_loadbufferx(L, job->buf, job->n, chunk, "t") != LUA_OK)
-        lua_error(L);
-    rl_push_env(L, job->path);
-    lua_setupvalue(L, -2, 1);
+    rl_compile(L, job);
     rl_call(job->re, 0, 1);
     rl_check_module(L, job);
     lua_settop(L, 3);
     job->ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return 0;
+}
+
+/* Adds the first line of `err` (already "path:line: ...") to d, frees it; returns -1. */
+static int rl_diag_take(diag *d, char *err)
+{
+    err[strcspn(err, "\n")] = 0;
+    diag_add(d, NULL, 0, 0, "%s", err);
+    free(err);
+    return -1;
 }
 
 /*
@@ -478,12 +529,8 @@ int rules_load(rules_engine *re, const char *partner_id, const char *path, char 
     char *err = NULL;
     int rc = rl_protected(re, rl_load_job_run, &job, path, &err);
     free(buf);
-    if (rc != 0) {
-        err[strcspn(err, "\n")] = 0; /* one line per problem in diag */
-        diag_add(d, NULL, 0, 0, "%s", err);
-        free(err);
-        return -1;
-    }
+    if (rc != 0)
+        return rl_diag_take(d, err);
     rl_keep(re, partner_id, path, job.ref, job.settle_line);
     return 0;
 }
@@ -497,6 +544,22 @@ typedef struct rl_settle_job {
     statement *st;
 } rl_settle_job;
 
+/* Pushes the partner's rule table and its settle function, or raises. */
+static void rl_push_settle(lua_State *L, const rule_rec *rec)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rec->ref);
+    if (rules_rawfield(L, -1, "settle") != LUA_TFUNCTION)
+        luaL_error(L, "%s: settle is no longer a function (the rule replaced it)", rec->path);
+}
+
+/* Pushes and returns "path:line:" of the settle function (for result errors). */
+static const char *rl_push_where(lua_State *L, const rule_rec *rec)
+{
+    if (rec->settle_line > 0)
+        return lua_pushfstring(L, "%s:%d:", rec->path, rec->settle_line);
+    return lua_pushfstring(L, "%s:", rec->path);
+}
+
 /*
  * Protected: builds p and params, calls settle(p, params) under limits and
  * reads the result into the statement (rules_view_read_result).
@@ -504,24 +567,15 @@ typedef struct rl_settle_job {
 static int rl_settle_job_run(lua_State *L)
 {
     rl_settle_job *job = lua_touserdata(L, 1);
-    rules_engine *re = job->re;
     luaL_checkstack(L, 8, NULL);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, job->rec->ref);
-    if (rules_rawfield(L, -1, "settle") != LUA_TFUNCTION)
-        luaL_error(L, "%s: settle is no longer a function (the rule replaced it)",
-                   job->rec->path);
+    rl_push_settle(L, job->rec);
     rules_view_push_period(L, job->st);
     rules_view_push_params(L, job->params);
-    memcpy(re->currency, job->st->agg->currency, sizeof re->currency);
-    re->currency[3] = 0;
-    re->exponent = job->st->agg->exponent;
-    rl_call(re, 2, 1);
-    if (job->rec->settle_line > 0)
-        lua_pushfstring(L, "%s:%d:", job->rec->path, job->rec->settle_line);
-    else
-        lua_pushfstring(L, "%s:", job->rec->path);
+    job->re->exponent = job->st->agg->exponent; /* money's settlement currency */
+    rl_call(job->re, 2, 1);
+    const char *where = rl_push_where(L, job->rec);
     lua_insert(L, -2);
-    rules_view_read_result(L, lua_tostring(L, -2), job->st);
+    rules_view_read_result(L, where, job->st);
     return 0;
 }
 

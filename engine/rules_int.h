@@ -46,9 +46,8 @@ struct rules_engine {
     struct timespec deadline;
     const char *tripped; /* limit message once a limit is hit, else NULL */
     bool in_rule;        /* rule code is running (tracebacks are useful) */
-    char where[96];      /* "path:line" last seen by the hook */
-    char currency[4];    /* settlement currency of the running settle() */
-    int exponent;        /* its exponent; -1 outside settle() */
+    char where[96];      /* "path:line:" last seen by the hook */
+    int exponent;        /* of the running settle()'s currency; -1 outside settle() */
     rule_rec *rules;     /* owned array */
     size_t n_rules, cap_rules;
 };

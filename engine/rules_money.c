@@ -436,6 +436,25 @@ static int64_t rm_weights(lua_State *L, rm_share *sh, size_t n)
 }
 
 /*
+ * Replaces each weight in sh[].q by its share of `mag`: the floor of
+ * mag * w / sum, plus one unit for the largest remainders (earlier index on
+ * ties) until exactly `mag` is dealt. Leaves sh sorted by that order.
+ */
+static void rm_deal(rm_share *sh, size_t n, __int128 mag, int64_t sum)
+{
+    __int128 left = mag;
+    for (size_t i = 0; i < n; i++) {
+        __int128 x = mag * sh[i].q;
+        sh[i].q = x / sum;
+        sh[i].r = x % sum;
+        left -= sh[i].q;
+    }
+    qsort(sh, n, sizeof *sh, rm_share_cmp);
+    for (size_t k = 0; k < (size_t)left; k++)
+        sh[k].q++;
+}
+
+/*
  * money.split(total, weights) -> list of integers proportional to weights
  * summing exactly to total (largest remainder; ties go to the earlier entry;
  * a negative total is split as its magnitude, then negated).
@@ -448,20 +467,12 @@ static int rm_split(lua_State *L)
     size_t n = lua_rawlen(L, 2);
     if (n < 1 || n > RM_MAX_SPLIT)
         luaL_error(L, "money.split: weights must hold 1 to %d entries", RM_MAX_SPLIT);
-    rm_share *sh = lua_newuserdatauv(L, n * sizeof *sh, 0);
+    rm_share *sh = lua_newuserdatauv(L, n * sizeof *sh, 0); /* counted, collected */
     int64_t w = rm_weights(L, sh, n);
-    __int128 mag = total < 0 ? -(__int128)total : total, left = mag;
-    for (size_t i = 0; i < n; i++) {
-        __int128 x = mag * sh[i].q;
-        sh[i].q = x / w;
-        sh[i].r = x % w;
-        left -= sh[i].q;
-    }
-    qsort(sh, n, sizeof *sh, rm_share_cmp);
+    rm_deal(sh, n, total < 0 ? -(__int128)total : total, w);
     lua_createtable(L, (int)n, 0);
     for (size_t k = 0; k < n; k++) {
-        __int128 v = sh[k].q + (k < (size_t)left);
-        lua_pushinteger(L, (lua_Integer)(total < 0 ? -v : v));
+        lua_pushinteger(L, (lua_Integer)(total < 0 ? -sh[k].q : sh[k].q));
         lua_rawseti(L, -2, (lua_Integer)sh[k].idx + 1);
     }
     return 1;

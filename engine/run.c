@@ -132,7 +132,11 @@ static int touch_day(void *ctx, int32_t day)
     return 0;
 }
 
-/* Adds backfill (--date/--from/--to) and stale provisional periods to the set. */
+/*
+ * Adds to the settle set: backfill (--date/--from/--to), provisional periods
+ * whose rules or config changed, and provisional periods whose grace time has
+ * passed (they are issued final now).
+ */
 static int plan_resettle(run_ctx *rc)
 {
     for (size_t i = 0; i < rc->cfg->n_partners; i++) {
@@ -146,6 +150,9 @@ static int plan_resettle(run_ctx *rc)
             state_days_with_data(rc->st, id, rc->from_day, rc->to_day, touch_day, ctx) != 0)
             return -1;
         if (state_statements_stale(rc->st, id, rc->rules_sha[i], cfg_sha, touch_day, ctx) != 0)
+            return -1;
+        int32_t due = rc->today - rc->cfg->partners[i].grace_days; /* grace has passed */
+        if (state_statements_due(rc->st, id, due, touch_day, ctx) != 0)
             return -1;
     }
     return 0;
@@ -224,7 +231,12 @@ static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
         state_rollback(rc->st);
         return EXIT_FAILED;
     }
-    return run_audit(rc, code) == 0 ? code : EXIT_FAILED;
+    if (run_audit(rc, code) != 0) { /* the state is committed: say so, do not claim exit 3 */
+        fprintf(stderr, "settle: the run is recorded in the state but its audit entry is "
+                        "missing; fix the audit folder and check `settle status`\n");
+        return EXIT_ATTENTION;
+    }
+    return code;
 }
 
 /* Sets up everything that needs no lock; returns an exit code on failure, else -1. */

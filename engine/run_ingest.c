@@ -90,6 +90,8 @@ static int file_reject(file_ctx *f, const ingest_row *row, slice id, reject_code
     reject_row r = {f->pc->id, f->relpath, id_s, reject_code_name(code), detail, raw,
                     row->line, day};
     int rc = state_reject_add(f->rc->st, f->file_id, &r);
+    if (day != INT32_MIN) /* its period reports the reject even with no good row */
+        run_touch(f->rc, (size_t)(f->pc - f->rc->cfg->partners), day, true);
     free(id_s);
     free(raw);
     f->counts.rejected++;
@@ -182,6 +184,8 @@ static int file_commit(file_ctx *f, size_t pi)
     if (f->last_day != INT32_MIN && state_rejects_fill_day(st, f->file_id, f->last_day) != 0)
         return -1;
     f->rc->unattributed |= f->last_day == INT32_MIN && f->counts.rejected > 0;
+    if (f->last_day != INT32_MIN && f->counts.rejected > 0)
+        run_touch(f->rc, pi, f->last_day, true);
     if (state_cells_add(st, f->pc->id, &f->cells) != 0)
         return -1;
     if (f->journal.len && state_seen_add(st, f->pc->id, f->file_id, f->last_day,

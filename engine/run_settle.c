@@ -50,6 +50,15 @@ static int period_cmp(const void *a, const void *b)
     return (x->first_day > y->first_day) - (x->first_day < y->first_day);
 }
 
+/* `path` relative to the config folder when inside it: the same on every machine. */
+static const char *config_relative(const settle_config *cfg, const char *path)
+{
+    size_t n = strlen(cfg->dir);
+    if (strncmp(path, cfg->dir, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
 /* Adds a statement input (path and hash) to the statement. */
 static int add_input(void *ctx, const char *path, const char *sha)
 {
@@ -73,7 +82,7 @@ static int build_statement(run_ctx *rc, const run_period *rp, statement *st)
     }
     st->agg = period_builder_finish(b, rc->fx);
     st->kind = xstrdup(pc->kind);
-    snprintf(st->rules_file, sizeof st->rules_file, "%s", pc->rules);
+    snprintf(st->rules_file, sizeof st->rules_file, "%s", config_relative(rc->cfg, pc->rules));
     snprintf(st->rules_sha256, sizeof st->rules_sha256, "%s", rc->rules_sha[rp->partner]);
     sha256_hex(rc->cfg->sha256, st->config_sha256);
     if (state_carry_before(rc->st, pc->id, rp->first_day, &st->agg->carry_in) != 0)

@@ -221,3 +221,20 @@ int state_statements_stale(state *s, const char *partner, const char *rules_sha2
     sqlite3_reset(st);
     return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: statements"));
 }
+
+int state_statements_due(state *s, const char *partner, int32_t before_day,
+                         int (*fn)(void *ctx, int32_t first_day), void *ctx)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_ST_DUE,
+                                  "SELECT first_day FROM statements WHERE partner=? AND "
+                                  "status='provisional' AND last_day < ? ORDER BY first_day");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    sqlite3_bind_int(st, 2, before_day);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, sqlite3_column_int(st, 0));
+    sqlite3_reset(st);
+    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: statements"));
+}

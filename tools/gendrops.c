@@ -10,7 +10,8 @@
  * split across partners and days. Re-sent rows (exact duplicates),
  * duplicate-id conflicts and bad rows of every kind are sprinkled in at the
  * given rates (parts per million). The same arguments always give the same
- * bytes. Built for speed: splitmix64, hand-written formatting, 4 MiB writes.
+ * bytes. Built for speed: splitmix64, hand-written formatting, 1 MiB writes, and one
+ * thread per partner.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,39 +46,33 @@ static uint32_t below(rng *r, uint32_t n) { return (uint32_t)(((rnd(r) >> 32) * 
 static bool chance(rng *r, uint32_t ppm) { return ppm && below(r, 1000000) < ppm; }
 
 /* Picks from a small list, skewed towards the first entries. */
-static uint32_t skewed(rng *r, uint32_t n) { return (uint32_t)((uint64_t)below(r, n) * below(r, n) / n); }
+static uint32_t skewed(rng *r, uint32_t n)
+{
+    return (uint32_t)((uint64_t)below(r, n) * (below(r, n) + 1) / n);
+}
 
 /* ------------------------------------------------------------ calendar --- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+/* Days since 1970-01-01 of a date; timegm normalises, so day 0 is the month's eve. */
+static int64_t days_from_civil(int y, int m, int d)
 {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+    return (int64_t)timegm(&tm) / 86400;
 }
 
-/* Date of a day number (inverse of days_from_civil). */
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
+/* Calendar date of a day number. */
+static void civil_from_days(int64_t day, int *y, int *m, int *d)
 {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
+    time_t t = (time_t)(day * 86400);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    *y = tm.tm_year + 1900, *m = tm.tm_mon + 1, *d = tm.tm_mday;
 }
 
 /* Day number of the last Sunday of month m of year y. */
-static int64_t last_sunday(int y, unsigned m)
+static int64_t last_sunday(int y, int m)
 {
-    int64_t last = days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - 1;
+    int64_t last = days_from_civil(y, m + 1, 0);
     return last - (last + 4) % 7; /* 1970-01-01 was a Thursday: (day + 4) % 7 == 0 on Sundays */
 }
 
@@ -213,8 +208,8 @@ typedef struct pdef {
     unsigned weight;           /* share of rows, per mille */
     zone z;
     unsigned bad_mask;         /* bad kinds that make sense for this dialect */
-    void (*header)(gen *g);
-    char *(*write)(gen *g, char *p, const row *r);
+    const char *head;          /* text before the first row */
+    char *(*write)(char *p, const row *r);
     void (*round)(gen *g);
 } pdef;
 
@@ -243,7 +238,7 @@ static char *room(gen *g)
 static void put_row(gen *g, const row *r)
 {
     char *p = room(g);
-    g->len = (size_t)(g->def->write(g, p, r) - g->buf);
+    g->len = (size_t)(g->def->write(p, r) - g->buf);
     g->emitted++;
     g->total++;
 }
@@ -319,9 +314,45 @@ static row new_row(gen *g, int64_t t, uint32_t players)
 /* Win multiplier in hundredths: mostly small, sometimes big. */
 static int64_t win_mult(gen *g)
 {
-    static const int64_t m[16] = {40, 60, 100, 120, 150, 200, 300, 400, 500, 800, 1000, 1500,
-                                  2500, 5000, 20000, 20000};  /* mean ~3.3x: RTP ~93% at 28% hits */
+    static const int64_t m[16] = {50, 80, 100, 120, 150, 200, 250, 300, 400, 500, 800, 1000,
+                                  1500, 2000, 2500, 3000};  /* mean ~2.6x: RTP ~91% at 35% hits */
     return m[skewed(&g->r, 16)] + below(&g->r, 20);
+}
+
+/* Writes the time part "HH:MM:SS". */
+static char *put_hms(char *p, civil c)
+{
+    p = put_w(p, (uint64_t)c.h, 2); *p++ = ':';
+    p = put_w(p, (uint64_t)c.mi, 2); *p++ = ':';
+    return put_w(p, (uint64_t)c.s, 2);
+}
+
+/* Writes a row's amount in a dialect, or the defect its bad kind asks for. */
+static char *put_amount(char *p, const row *r, int exp, char dec, char thou, const char *garbage)
+{
+    switch (r->bad) {
+    case BAD_AMOUNT: return put_s(p, garbage);
+    case BAD_OVERFLOW: return put_s(p, "1234567890123456789012345");
+    case BAD_PRECISION:                              /* one non-zero digit too many */
+        p = put_money(p, r->amt[0], exp, dec, thou);
+        if (!exp) *p++ = dec;
+        *p++ = '5';
+        return p;
+    default: return put_money(p, r->amt[0], exp, dec, thou);
+    }
+}
+
+/* Emits a follow-up row of the same round (player, game, currency) at base time + dt. */
+static void follow(gen *g, const row *base, int64_t dt, uint8_t type, int64_t amount)
+{
+    row n = *base;
+    int64_t end = g->w0 + g->wlen - 1;
+    n.t = base->t + dt > end ? end : base->t + dt;
+    n.seq = g->seq++;
+    n.ms = (uint16_t)below(&g->r, 1000);
+    n.type = type;
+    n.amt[0] = amount;
+    emit(g, &n);
 }
 
 /* ------------------------------------------------- a) reelstorm (Malta) --- */
@@ -333,85 +364,52 @@ static const char *const rs_games[][2] = {
     {"rs-mega-mines", "crash"}, {"rs-blackjack-classic", "table"},
     {"rs-european-roulette", "table"}, {"rs-scratch-gold", "instant"}};
 
-/* Header line of a reelstorm file. */
-static void rs_header(gen *g)
-{
-    char *p = room(g);
-    p = put_s(p, "TransactionID;RoundID;Date;PlayerID;GameID;GameType;Type;Amount;Currency\n");
-    g->len = (size_t)(p - g->buf);
-}
-
 /* One reelstorm row: ';' separated, dd/mm/yyyy Malta time, "1.234,50" EUR. */
-static char *rs_write(gen *g, char *p, const row *r)
+static char *rs_write(char *p, const row *r)
 {
-    (void)g;
+    static const zone malta = {3600, true};
     if (r->bad != BAD_EMPTY_ID) { p = put_s(p, "RS"); p = put_u(p, r->ymd); *p++ = '-';
                                   p = put_w(p, r->seq, 9); }
     p = put_s(p, ";R"); p = put_u(p, r->ymd); p = put_w(p, r->round, 8); *p++ = ';';
-    static const zone malta = {3600, true};
+    civil c = to_civil(r->t, zone_offset(&malta, r->t));
+    if (r->bad == BAD_DST_GAP) {                     /* 02:30 on the day clocks spring forward */
+        civil_from_days(last_sunday((int)(r->ymd / 10000), 3), &c.y, &c.mo, &c.d);
+        c.h = 2; c.mi = 30; c.s = 0;
+    }
     if (r->bad == BAD_TIME) {
         p = put_s(p, r->fmt ? "31/02/2025 10:00:00" : "2025-10-25 10:00:00");
-    } else if (r->bad == BAD_DST_GAP) {
-        int y = (int)(r->ymd / 10000), m, d;
-        civil_from_days(last_sunday(y, 3), &y, &m, &d);
-        p = put_w(p, (uint64_t)d, 2); *p++ = '/'; p = put_w(p, (uint64_t)m, 2); *p++ = '/';
-        p = put_u(p, (uint64_t)y); p = put_s(p, " 02:30:00");
     } else {
-        civil c = to_civil(r->t, zone_offset(&malta, r->t));
         p = put_w(p, (uint64_t)c.d, 2); *p++ = '/'; p = put_w(p, (uint64_t)c.mo, 2); *p++ = '/';
-        p = put_u(p, (uint64_t)c.y); *p++ = ' '; p = put_w(p, (uint64_t)c.h, 2); *p++ = ':';
-        p = put_w(p, (uint64_t)c.mi, 2); *p++ = ':'; p = put_w(p, (uint64_t)c.s, 2);
+        p = put_u(p, (uint64_t)c.y); *p++ = ' '; p = put_hms(p, c);
     }
     p = put_s(p, ";P"); p = put_w(p, r->player, 7); *p++ = ';';
     p = put_s(p, rs_games[r->game][0]); *p++ = ';'; p = put_s(p, rs_games[r->game][1]); *p++ = ';';
     p = put_s(p, r->bad == BAD_TYPE ? "CASHOUT" : rs_types[r->type]); *p++ = ';';
-    switch (r->bad) {
-    case BAD_AMOUNT: p = put_s(p, "12,3x"); break;
-    case BAD_PRECISION: p = put_money(p, r->amt[0], 2, ',', '.'); *p++ = '5'; break;
-    case BAD_OVERFLOW: p = put_s(p, "1234567890123456789012345"); break;
-    default: p = put_money(p, r->amt[0], 2, ',', '.');
-    }
-    p = put_s(p, r->bad == BAD_CURRENCY ? ";XYZ\n" : ";EUR\n");
-    return p;
+    p = put_amount(p, r, 2, ',', '.', "12,3x");
+    return put_s(p, r->bad == BAD_CURRENCY ? ";XYZ\n" : ";EUR\n");
 }
 
 /* One reelstorm round: a bet (or free spin), then maybe a win, jackpot rows, a refund. */
 static void rs_round(gen *g)
 {
     static const int64_t stakes[12] = {10, 20, 40, 50, 100, 100, 200, 200, 500, 1000, 5000, 20000};
-    int64_t t = round_time(g);
     g->round++;
-    row r = new_row(g, t, 60000);
+    row r = new_row(g, round_time(g), 60000);
     r.game = (uint16_t)skewed(&g->r, 10);
-    r.amt[0] = stakes[skewed(&g->r, 12)];
+    int64_t bet = r.amt[0] = stakes[skewed(&g->r, 12)];
     uint32_t x = below(&g->r, 10000);
-    r.type = x < 400 ? 6 : 0;
-    int64_t bet = r.amt[0];
+    r.type = x < 400 ? 6 : 0;                                 /* 4% free spins (bonus) */
     emit(g, &r);
-    if (r.type == 0 && r.game < 3 && x % 10 == 0) {           /* jackpot games feed the pot */
-        row j = new_row(g, t, 1); j.player = r.player; j.game = r.game;
-        j.type = 4; j.amt[0] = bet / 100 ? bet / 100 : 1;
-        emit(g, &j);
+    if (r.type == 0 && r.game < 3 && x % 10 == 0)             /* jackpot games feed the pot */
+        follow(g, &r, 0, 4, bet / 100 ? bet / 100 : 1);
+    if (x >= 400 && x < 450) { follow(g, &r, 2 + below(&g->r, 60), 2, bet); return; } /* refund */
+    if (below(&g->r, 100) < 35) {
+        int64_t win = bet * win_mult(g) / 100;
+        follow(g, &r, 1 + below(&g->r, 20), 1, win ? win : 1);
+        if (x % 1000 == 7) follow(g, &r, 300, 3, win ? win : 1);   /* win taken back */
     }
-    if (x >= 400 && x < 450) {                                 /* cancelled round */
-        row f = new_row(g, t + 2 + below(&g->r, 60), 1); f.player = r.player; f.game = r.game;
-        f.type = 2; f.amt[0] = bet;
-        emit(g, &f);
-        return;
-    }
-    if (below(&g->r, 100) < 28) {
-        row w = new_row(g, t + 1 + below(&g->r, 20), 1); w.player = r.player; w.game = r.game;
-        w.type = 1; w.amt[0] = bet * win_mult(g) / 100;
-        if (!w.amt[0]) w.amt[0] = 1;
-        emit(g, &w);
-        if (x % 1000 == 7) { w = new_row(g, t + 300, 1); w.player = r.player; w.game = r.game;
-                             w.type = 3; w.amt[0] = bet; emit(g, &w); }
-    }
-    if (x == 9999 && r.game < 3) {                             /* someone hits the jackpot */
-        row j = new_row(g, t + 3, 1); j.player = r.player; j.game = r.game;
-        j.type = 5; j.amt[0] = 100000 + (int64_t)below(&g->r, 15000000);
-        emit(g, &j);
-    }
+    if (x == 9999 && r.game < 3 && below(&g->r, 10) == 0)      /* someone hits the jackpot */
+        follow(g, &r, 3, 5, 20000 + (int64_t)below(&g->r, 180000));
 }
 
 /* ---------------------------------------------- b) royal-live (Manila) --- */
@@ -421,33 +419,21 @@ static const char *const rl_types[] = {"stake", "payout", "void", "payout_revers
 static const char *const rl_cats[] = {"baccarat", "roulette", "blackjack", "sicbo", "gameshow"};
 static const char *const rl_tables[] = {"BAC", "RLT", "BJ", "SIC", "SHOW"};
 
-/* Header of a royal-live file: UTF-8 BOM, quoted names, CRLF. */
-static void rl_header(gen *g)
+/* One royal-live row: every field quoted, ISO 8601 times, "1,234.50" amounts, CRLF. */
+static char *rl_write(char *p, const row *r)
 {
-    char *p = room(g);
-    p = put_s(p, "\xEF\xBB\xBF\"txn_id\",\"round_id\",\"created_at\",\"player\",\"table_id\","
-                 "\"game_type\",\"event\",\"amount\",\"ccy\"\r\n");
-    g->len = (size_t)(p - g->buf);
-}
-
-/* One royal-live row: every field quoted, ISO 8601 times, "1,234.50" amounts. */
-static char *rl_write(gen *g, char *p, const row *r)
-{
-    (void)g;
     *p++ = '"';
     if (r->bad != BAD_EMPTY_ID) { p = put_s(p, "RL"); p = put_u(p, r->ymd); p = put_w(p, r->seq, 9); }
     p = put_s(p, "\",\"GR-"); p = put_u(p, r->ymd); *p++ = '-'; p = put_w(p, r->round, 7);
     p = put_s(p, "\",\"");
     if (r->bad == BAD_TIME) {
         p = put_s(p, r->fmt ? "2025-02-30T10:00:00+08:00" : "25/10/2025 10:00");
-    } else {
-        bool utc = r->fmt == 0;
-        civil c = to_civil(r->t, utc ? 0 : 8 * 3600);
+    } else {                                  /* fmt 0: UTC "Z", 1: +08:00, 2: +08:00 with ms */
+        civil c = to_civil(r->t, r->fmt ? 8 * 3600 : 0);
         p = put_u(p, (uint64_t)c.y); *p++ = '-'; p = put_w(p, (uint64_t)c.mo, 2); *p++ = '-';
-        p = put_w(p, (uint64_t)c.d, 2); *p++ = 'T'; p = put_w(p, (uint64_t)c.h, 2); *p++ = ':';
-        p = put_w(p, (uint64_t)c.mi, 2); *p++ = ':'; p = put_w(p, (uint64_t)c.s, 2);
+        p = put_w(p, (uint64_t)c.d, 2); *p++ = 'T'; p = put_hms(p, c);
         if (r->fmt == 2) { *p++ = '.'; p = put_w(p, r->ms, 3); }
-        p = put_s(p, utc ? "Z" : "+08:00");
+        p = put_s(p, r->fmt ? "+08:00" : "Z");
     }
     p = put_s(p, "\",\"ph_"); p = put_w(p, r->player * 7919u % 1000000u, 6);
     p = put_s(p, "\",\""); p = put_s(p, rl_tables[r->game % 5]); *p++ = '-';
@@ -455,67 +441,52 @@ static char *rl_write(gen *g, char *p, const row *r)
     p = put_s(p, "\",\""); p = put_s(p, rl_cats[r->game % 5]);
     p = put_s(p, "\",\""); p = put_s(p, r->bad == BAD_TYPE ? "tip" : rl_types[r->type]);
     p = put_s(p, "\",\"");
-    switch (r->bad) {
-    case BAD_AMOUNT: p = put_s(p, "12.3x"); break;
-    case BAD_PRECISION: p = put_money(p, r->amt[0], 2, '.', ','); *p++ = '5'; break;
-    case BAD_OVERFLOW: p = put_s(p, "9999999999999999999999999"); break;
-    default: p = put_money(p, r->amt[0], 2, '.', ',');
-    }
+    p = put_amount(p, r, 2, '.', ',', "12.3x");
     p = put_s(p, r->bad == BAD_CURRENCY ? "\",\"XYZ" : r->cur ? "\",\"EUR" : "\",\"USD");
     return put_s(p, "\"\r\n");
 }
 
-/* One live round: a stake (or bonus stake), maybe jackpot side bet, then payout or void. */
+/* One live round: a stake (or bonus stake), maybe a jackpot side bet, then payout or void. */
 static void rl_round(gen *g)
 {
     static const int64_t stakes[12] = {500, 1000, 2500, 2500, 5000, 10000, 10000, 25000,
-                                       50000, 100000, 250000, 1000000};
-    int64_t t = round_time(g);
+                                       50000, 100000, 250000, 500000};
     g->round++;
-    row r = new_row(g, t, 20000);
+    row r = new_row(g, round_time(g), 20000);
     r.game = (uint16_t)skewed(&g->r, 30);
-    r.cur = below(&g->r, 100) < 8;
+    r.cur = below(&g->r, 100) < 8;                             /* 8% of tables play in EUR */
     r.fmt = (uint8_t)(below(&g->r, 20) == 0 ? 0 : below(&g->r, 5) == 0 ? 2 : 1);
-    r.amt[0] = stakes[skewed(&g->r, 12)] + (below(&g->r, 10) == 0 ? 50 : 0);
-    uint32_t x = below(&g->r, 10000);
+    int64_t bet = r.amt[0] = stakes[skewed(&g->r, 12)] + (below(&g->r, 10) == 0 ? 50 : 0);
+    uint32_t x = below(&g->r, 10000), y = below(&g->r, 1000);
     r.type = x < 200 ? 4 : 0;
-    int64_t bet = r.amt[0];
     emit(g, &r);
-    row n = r;
-    if (x % 20 == 1) {
-        n = new_row(g, t, 1); n.player = r.player; n.game = r.game; n.cur = r.cur; n.fmt = r.fmt;
-        n.type = 5; n.amt[0] = bet / 200 ? bet / 200 : 1; emit(g, &n);
-    }
-    n = new_row(g, t + 20 + below(&g->r, 40), 1);
-    n.player = r.player; n.game = r.game; n.cur = r.cur; n.fmt = r.fmt;
-    if (x >= 200 && x < 300) { n.type = 2; n.amt[0] = bet; emit(g, &n); return; }
-    uint32_t y = below(&g->r, 1000);
-    if (y >= 420) return;                          /* payouts return ~97% of stakes */
-    n.type = 1;
-    n.amt[0] = y < 10 ? bet * 9 : y < 12 ? bet * 36 : y < 240 ? bet * 195 / 100 : bet * 2;
-    emit(g, &n);
-    if (x == 4242) { n.type = 3; n.t += 600; n.seq = g->seq++; emit(g, &n); }
-    if (x == 77) { n.type = 6; n.seq = g->seq++; n.amt[0] = 5000000 + below(&g->r, 90000000);
-                   emit(g, &n); }
+    if (x % 20 == 1) follow(g, &r, 0, 5, bet / 200 ? bet / 200 : 1);
+    int64_t dt = 20 + below(&g->r, 40);
+    if (x >= 200 && x < 300) { follow(g, &r, dt, 2, bet); return; }      /* voided round */
+    if (y >= 420) return;                          /* payouts return ~95% of stakes */
+    int64_t win = y < 10 ? bet * 8 : y < 12 ? bet * 30 : y < 240 ? bet * 195 / 100 : bet * 2;
+    follow(g, &r, dt, 1, win);
+    if (x == 4242) follow(g, &r, dt + 600, 3, win);
+    if (x == 77 && below(&g->r, 10) == 0) follow(g, &r, dt, 6, 500000 + below(&g->r, 4500000));
 }
 
 /* ------------------------------------------- c) chipmart (Korean, CP949) --- */
 
 /* Korean strings, converted to CP949 once at start-up. */
-enum { K_TITLE, K_HEADER, K_CHIP, K_POINT, K_BUY, K_REFUND, K_ADJ, K_GIFT, K_P0 };
-static const char *const k_utf8[] = {
-    "칩마트 거래내역 (정산용)\n", "거래번호\t일시\t회원\t상품\t분류\t구분\t금액\n",
+enum { K_HEAD, K_CHIP, K_POINT, K_BUY, K_REFUND, K_ADJ, K_GIFT, K_P0, K_COUNT = K_P0 + 6 };
+static const char *const k_utf8[K_COUNT] = {
+    "칩마트 거래내역 (정산용)\n내보내기\t정산팀\n거래번호\t일시\t회원\t상품\t분류\t구분\t금액\n",
     "칩", "포인트", "구매", "환불", "조정", "선물",
     "골드칩 1만", "골드칩 5만", "골드칩 10만", "실버칩 3만", "다이아칩 100만", "포인트 2만"};
 static const int64_t k_price[] = {10000, 50000, 100000, 30000, 1000000, 20000};
-static char k_cp[14][96];
+static char k_cp[K_COUNT][128];
 
 /* Converts the Korean strings to CP949 with iconv (exits if unsupported). */
 static void korean_init(void)
 {
     iconv_t cd = iconv_open("CP949", "UTF-8");
     if (cd == (iconv_t)-1) { perror("gendrops: iconv CP949"); exit(1); }
-    for (size_t i = 0; i < sizeof k_utf8 / sizeof *k_utf8; i++) {
+    for (size_t i = 0; i < K_COUNT; i++) {
         char *in = (char *)k_utf8[i], *out = k_cp[i];
         size_t ni = strlen(in), no = sizeof k_cp[i] - 1;
         if (iconv(cd, &in, &ni, &out, &no) == (size_t)-1) { perror("gendrops: iconv"); exit(1); }
@@ -524,21 +495,9 @@ static void korean_init(void)
     iconv_close(cd);
 }
 
-/* Two title lines and the Korean header, in CP949. */
-static void cm_header(gen *g)
-{
-    char *p = room(g);
-    p = put_s(p, k_cp[K_TITLE]);
-    p = put_s(p, "from\t"); p = put_u(p, g->ymd); p = put_s(p, "\tto\t"); p = put_u(p, g->ymd);
-    p = put_s(p, "\n");
-    p = put_s(p, k_cp[K_HEADER]);
-    g->len = (size_t)(p - g->buf);
-}
-
 /* One chipmart row: tab separated, epoch ms, Korean words, "1,000,000" KRW. */
-static char *cm_write(gen *g, char *p, const row *r)
+static char *cm_write(char *p, const row *r)
 {
-    (void)g;
     if (r->bad != BAD_EMPTY_ID) { p = put_s(p, "CM"); p = put_u(p, r->ymd); p = put_w(p, r->seq, 8); }
     *p++ = '\t';
     if (r->bad == BAD_TIME) p = put_s(p, r->fmt ? "2025-10-25 10:00:00" : "17296x0000000");
@@ -547,22 +506,16 @@ static char *cm_write(gen *g, char *p, const row *r)
     p = put_s(p, k_cp[K_P0 + r->game]); *p++ = '\t';
     p = put_s(p, k_cp[r->game == 5 ? K_POINT : K_CHIP]); *p++ = '\t';
     p = put_s(p, k_cp[r->bad == BAD_TYPE ? K_GIFT : K_BUY + r->type]); *p++ = '\t';
-    switch (r->bad) {
-    case BAD_AMOUNT: p = put_s(p, "1,2345"); break;
-    case BAD_PRECISION: p = put_money(p, r->amt[0], 0, '.', ','); p = put_s(p, ".5"); break;
-    case BAD_OVERFLOW: p = put_s(p, "1234567890123456789012345"); break;
-    default: p = put_money(p, r->amt[0], 0, '.', ',');
-    }
+    p = put_amount(p, r, 0, '.', ',', "1,2345");
     *p++ = '\n';
     return p;
 }
 
-/* One chipmart sale: a purchase of 1-5 packs; sometimes a refund or adjustment. */
+/* One chipmart sale: a purchase of 1-5 packs; sometimes a refund or an adjustment. */
 static void cm_round(gen *g)
 {
-    int64_t t = round_time(g);
     g->round++;
-    row r = new_row(g, t, 200000);
+    row r = new_row(g, round_time(g), 200000);
     r.game = (uint16_t)skewed(&g->r, 6);
     r.amt[0] = k_price[r.game] * (1 + skewed(&g->r, 5));
     uint32_t x = below(&g->r, 1000);
@@ -577,22 +530,9 @@ static const char *const sw_games[][2] = {
     {"sw_fortune_tiger", "slots"}, {"sw_mahjong_ways", "slots"}, {"sw_lucky_neko", "slots"},
     {"sw_dragon_hatch", "slots"}, {"sw_fishing_king", "fishing"}, {"sw_rocket", "crash"}};
 
-/* spinworks files have no header. */
-static void sw_header(gen *g) { (void)g; }
-
-/* Writes one amount column of a spinworks row (nothing when empty). */
-static char *sw_amount(char *p, int64_t v, unsigned bad)
+/* One spinworks round: id|epoch_s|player|game|bet|win|bonus|category, empty = no such txn. */
+static char *sw_write(char *p, const row *r)
 {
-    if (bad == BAD_AMOUNT) return put_s(p, "5O0");
-    if (bad == BAD_PRECISION) { p = put_u(p, (uint64_t)v); return put_s(p, ".5"); }
-    if (bad == BAD_OVERFLOW) return put_s(p, "1234567890123456789012345");
-    return v < 0 ? p : put_u(p, (uint64_t)v);
-}
-
-/* One spinworks round: id|epoch_s|player|game|bet|win|bonus|category. */
-static char *sw_write(gen *g, char *p, const row *r)
-{
-    (void)g;
     if (r->bad != BAD_EMPTY_ID) { p = put_s(p, "SW"); p = put_u(p, r->ymd); p = put_w(p, r->seq, 9); }
     *p++ = '|';
     p = r->bad == BAD_TIME ? put_s(p, "17x9600000") : put_u(p, (uint64_t)r->t);
@@ -600,7 +540,10 @@ static char *sw_write(gen *g, char *p, const row *r)
     p = put_s(p, sw_games[r->game][0]); *p++ = '|';
     int k = r->amt[0] >= 0 ? 0 : 2;                /* the column a bad amount goes into */
     for (int i = 0; i < 3; i++) {
-        p = sw_amount(p, r->amt[i], i == k ? r->bad : BAD_NONE);
+        row one = *r;
+        one.amt[0] = r->amt[i];
+        if (i != k) one.bad = BAD_NONE;
+        if (one.amt[0] >= 0 || one.bad) p = put_amount(p, &one, 0, '.', 0, "5O0");
         *p++ = '|';
     }
     p = put_s(p, sw_games[r->game][1]);
@@ -611,14 +554,13 @@ static char *sw_write(gen *g, char *p, const row *r)
 /* One spinworks round: bet or free spin (bonus), win column when it paid. */
 static void sw_round(gen *g)
 {
-    static const int64_t stakes[10] = {100, 200, 200, 500, 500, 1000, 2000, 5000, 10000, 50000};
+    static const int64_t stakes[10] = {100, 200, 200, 500, 500, 1000, 2000, 5000, 10000, 20000};
     row r = new_row(g, round_time(g), 300000);
-    g->round++;
     r.game = (uint16_t)skewed(&g->r, 6);
     int64_t stake = stakes[skewed(&g->r, 10)];
     uint32_t x = below(&g->r, 1000);
     if (x < 60) { r.amt[0] = -1; r.amt[2] = stake; } else r.amt[0] = stake;
-    if (below(&g->r, 100) < 28) r.amt[1] = stake * win_mult(g) / 100 / 10 * 10;
+    if (below(&g->r, 100) < 35) r.amt[1] = stake * win_mult(g) / 100 / 10 * 10;
     else if (x % 10 == 3) r.amt[1] = 0;             /* some systems write 0 for a loss */
     emit(g, &r);
 }
@@ -629,13 +571,16 @@ static void sw_round(gen *g)
 #define ALL_BAD (M(BAD_EMPTY_ID) | M(BAD_AMOUNT) | M(BAD_PRECISION) | M(BAD_TYPE) | M(BAD_TIME) | \
                  M(BAD_CURRENCY) | M(BAD_OVERFLOW))
 static const pdef partners[] = {
-    {"reelstorm", "reelstorm_%s.csv", 350, {3600, true}, ALL_BAD | M(BAD_DST_GAP), rs_header,
+    {"reelstorm", "reelstorm_%s.csv", 350, {3600, true}, ALL_BAD | M(BAD_DST_GAP),
+     "TransactionID;RoundID;Date;PlayerID;GameID;GameType;Type;Amount;Currency\n",
      rs_write, rs_round},
-    {"royal-live", "RL-%s.csv", 250, {8 * 3600, false}, ALL_BAD, rl_header, rl_write, rl_round},
-    {"chipmart", "chipmart_%s.txt", 100, {9 * 3600, false}, ALL_BAD & ~M(BAD_CURRENCY), cm_header,
-     cm_write, cm_round},
+    {"royal-live", "RL-%s.csv", 250, {8 * 3600, false}, ALL_BAD,           /* UTF-8 BOM, CRLF */
+     "\xEF\xBB\xBF\"txn_id\",\"round_id\",\"created_at\",\"player\",\"table_id\","
+     "\"game_type\",\"event\",\"amount\",\"ccy\"\r\n", rl_write, rl_round},
+    {"chipmart", "chipmart_%s.txt", 100, {9 * 3600, false}, ALL_BAD & ~M(BAD_CURRENCY),
+     k_cp[K_HEAD], cm_write, cm_round},                               /* 2 title lines, header */
     {"spinworks", "sw-%s.psv", 300, {9 * 3600, false},
-     ALL_BAD & ~(M(BAD_CURRENCY) | M(BAD_TYPE)), sw_header, sw_write, sw_round},
+     ALL_BAD & ~(M(BAD_CURRENCY) | M(BAD_TYPE)), "", sw_write, sw_round},
 };
 #define NPART (sizeof partners / sizeof *partners)
 
@@ -655,8 +600,8 @@ static uint64_t num_arg(const char *opt, const char *v)
 {
     char *end;
     errno = 0;
-    unsigned long long n = v ? strtoull(v, &end, 10) : 0;
-    if (!v || errno || *end || *v == '-') { fprintf(stderr, "gendrops: bad %s value\n", opt); usage(2); }
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || *end || !*v || *v == '-') { fprintf(stderr, "gendrops: bad %s value\n", opt); usage(2); }
     return n;
 }
 
@@ -664,22 +609,19 @@ static uint64_t num_arg(const char *opt, const char *v)
 static void *run_partner(void *arg)
 {
     gen *g = arg;
-    const char *out = g->out;
-    int64_t start = g->start;
-    int days = g->days;
-    uint64_t rows = g->rows;
-    char path[4096], name[64], date[16];
-    snprintf(path, sizeof path, "%s/%s", out, g->def->name);
+    uint64_t rows = g->rows, days = (uint64_t)g->days;
+    char path[4096], name[96], date[40];
+    snprintf(path, sizeof path, "%s/%s", g->out, g->def->name);
     if (mkdir(path, 0755) && errno != EEXIST) { perror(path); exit(1); }
-    for (int d = 0; d < days; d++) {
+    for (uint64_t d = 0; d < days; d++) {
         int y, m, dd;
-        g->day = start + d;
+        g->day = g->start + (int64_t)d;
         civil_from_days(g->day, &y, &m, &dd);
         g->ymd = (uint32_t)(y * 10000 + m * 100 + dd);
         if (g->def->round == rl_round) snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, dd);
         else snprintf(date, sizeof date, "%08u", g->ymd);
         snprintf(name, sizeof name, g->def->ext, date);
-        snprintf(path, sizeof path, "%s/%s/%s", out, g->def->name, name);
+        snprintf(path, sizeof path, "%s/%s/%s", g->out, g->def->name, name);
         g->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (g->fd < 0) { perror(path); exit(1); }
         g->w0 = local_midnight(&g->def->z, g->day);
@@ -690,8 +632,8 @@ static void *run_partner(void *arg)
         g->dst_end = g->def->z.eu && e > g->w0 && e < g->w0 + g->wlen ? e : 0;
         g->seq = g->round = 0;
         g->emitted = 0;
-        g->target = rows * (uint64_t)(d + 1) / (uint64_t)days - rows * (uint64_t)d / (uint64_t)days;
-        g->def->header(g);
+        g->target = rows * (d + 1) / days - rows * d / days;
+        g->len = (size_t)(put_s(room(g), g->def->head) - g->buf);
         while (g->emitted < g->target) g->def->round(g);
         if (d == days - 1) drain(g, true);
         flush(g);
@@ -705,21 +647,23 @@ int main(int argc, char **argv)
 {
     const char *out = NULL, *only = NULL, *start_s = "2025-10-25";
     uint64_t rows = 20000, seed = 1, days = 3, bad = 1000, dup = 2000;
+    const struct { const char *name; const char **text; uint64_t *num; } opts[] = {
+        {"--out", &out, NULL}, {"--start", &start_s, NULL}, {"--partners", &only, NULL},
+        {"--rows", NULL, &rows}, {"--seed", NULL, &seed}, {"--days", NULL, &days},
+        {"--bad-rate", NULL, &bad}, {"--dup-rate", NULL, &dup}};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) usage(0);
-        else if (!strcmp(a, "--out")) { out = v; i++; }
-        else if (!strcmp(a, "--start")) { start_s = v; i++; }
-        else if (!strcmp(a, "--partners")) { only = v; i++; }
-        else if (!strcmp(a, "--rows")) { rows = num_arg(a, v); i++; }
-        else if (!strcmp(a, "--seed")) { seed = num_arg(a, v); i++; }
-        else if (!strcmp(a, "--days")) { days = num_arg(a, v); i++; }
-        else if (!strcmp(a, "--bad-rate")) { bad = num_arg(a, v); i++; }
-        else if (!strcmp(a, "--dup-rate")) { dup = num_arg(a, v); i++; }
-        else { fprintf(stderr, "gendrops: unknown option %s\n", a); usage(2); }
+        size_t k = 0;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) usage(0);
+        while (k < sizeof opts / sizeof *opts && strcmp(argv[i], opts[k].name)) k++;
+        if (k == sizeof opts / sizeof *opts || i + 1 >= argc) {
+            fprintf(stderr, "gendrops: unknown option or missing value: %s\n", argv[i]);
+            usage(2);
+        }
+        if (opts[k].text) *opts[k].text = argv[++i];
+        else *opts[k].num = num_arg(argv[i], argv[i + 1]), i++;
     }
     int y, m, d;
-    if (!out || !start_s || sscanf(start_s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 ||
+    if (!out || sscanf(start_s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 ||
         d < 1 || d > 31 || days < 1 || days > 3660 || bad > 1000000 || dup > 1000000)
         usage(2);
     if (mkdir(out, 0755) && errno != EEXIST) { perror(out); exit(1); }
@@ -751,7 +695,7 @@ int main(int argc, char **argv)
         g->bad_ppm = (uint32_t)bad;
         g->dup_ppm = (uint32_t)dup;
         g->out = out;
-        g->start = days_from_civil(y, (unsigned)m, (unsigned)d);
+        g->start = days_from_civil(y, m, d);
         g->days = (int)days;
         g->rows = rows * partners[i].weight / wsum;
         if (!(g->buf = malloc(OBUF)) || pthread_create(&th[i], NULL, run_partner, g)) {

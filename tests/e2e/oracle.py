@@ -328,45 +328,39 @@ def parse_time(text, fmt, zone):
             m = re.fullmatch(r"([+-]?\d+)(\.\d+)?", s)
             if not m or (fmt == "epoch_ms" and m.group(2)):
                 return None
-            v = int(m.group(1))
-            v = v // 1000 if fmt == "epoch_ms" else v
+            v = int(m.group(1)) // (1000 if fmt == "epoch_ms" else 1)
             EPOCH + dt.timedelta(seconds=v)        # range check
             return v
         if fmt == "iso8601":
             m = _ISO.fullmatch(s)
             if not m:
                 return None
-            y, mo, d, h, mi = (int(x) for x in m.groups()[:5])
-            sec, z = int(m.group(6) or 0), m.group(7)
-            parts = {"Y": y, "m": mo, "d": d, "H": h, "M": mi, "S": sec, "z": z}
+            g = dict(zip("YmdHMSz", m.groups()))
         else:
             m = pattern_regex(fmt).fullmatch(s)
             if not m:
                 return None
             g = m.groupdict()
-            parts = {k: g.get(k) for k in "YmdHMSz"}
-            parts = {k: (int(v) if v and k != "z" else v) for k, v in parts.items()}
-            if g.get("y"):
-                yy = int(g["y"])
-                parts["Y"] = 2000 + yy if yy < 69 else 1900 + yy
-            if g.get("b"):
-                parts["m"] = _MONTHS.index(g["b"].lower()) + 1
-            if g.get("I"):
-                hh = int(g["I"])
-                if not 1 <= hh <= 12:
-                    return None
-                parts["H"] = hh % 12 + (12 if g["p"].lower() == "pm" else 0)
-            if g.get("j"):
-                first = dt.date(parts["Y"], 1, 1) + dt.timedelta(days=int(g["j"]) - 1)
-                if first.year != parts["Y"] or int(g["j"]) == 0:
-                    return None
-                parts["m"], parts["d"] = first.month, first.day
-        naive = dt.datetime(parts["Y"], parts["m"] or 1, parts["d"] or 1, parts["H"] or 0,
-                            parts["M"] or 0, parts["S"] or 0)
-        if parts["z"]:
-            return int((naive.replace(tzinfo=UTC) - EPOCH).total_seconds()) - _offset(parts["z"])
+        v = {k: int(g[k]) if g.get(k) is not None else dflt
+             for k, dflt in (("Y", 1970), ("m", 1), ("d", 1), ("H", 0), ("M", 0), ("S", 0))}
+        if g.get("y"):
+            v["Y"] = int(g["y"]) + (2000 if int(g["y"]) < 69 else 1900)
+        if g.get("b"):
+            v["m"] = _MONTHS.index(g["b"].lower()) + 1
+        if g.get("I"):
+            if not 1 <= int(g["I"]) <= 12:
+                return None
+            v["H"] = int(g["I"]) % 12 + (12 if g["p"].lower() == "pm" else 0)
+        if g.get("j"):
+            first = dt.date(v["Y"], 1, 1) + dt.timedelta(days=int(g["j"]) - 1)
+            if first.year != v["Y"] or int(g["j"]) == 0:
+                return None
+            v["m"], v["d"] = first.month, first.day
+        naive = dt.datetime(v["Y"], v["m"], v["d"], v["H"], v["M"], v["S"])
+        if g.get("z"):
+            return int((naive.replace(tzinfo=UTC) - EPOCH).total_seconds()) - _offset(g["z"])
         return local_to_utc(naive, zone)
-    except (ValueError, OverflowError, KeyError):
+    except (ValueError, OverflowError, KeyError, AttributeError):
         return None
 
 
@@ -606,9 +600,9 @@ class Partner:
         if p["amounts"]:
             present = [(t, row[i].strip()) for t, i in cols["amounts"] if row[i].strip()]
             if not rid or not get("time") or not present:
-                return day, ["missing_field"]
+                return None, ["missing_field"]      # checked first: the time was never read
         elif not rid or not get("time") or not get("type") or not get("amount"):
-            return day, ["missing_field"]
+            return None, ["missing_field"]
         if utc is None:
             return None, ["bad_time"]
         if not p["amounts"]:

@@ -146,6 +146,11 @@ class SmallInbox(unittest.TestCase):
                 "inbox/live/b.csv": "id,t,ev,amt,ccy\n"
                                     "L3,2025-09-22 07:00,payout,2.00,USD\n"    # duplicate_conflict (22nd)
                                     "L5,nope,stake,1.00,USD\n",                # no accepted row: unattributed
+                "inbox/live/c.csv": "id,t,ev,amt,ccy\n"
+                                    "L6,2025-09-22 07:00,stake,1.00,USD\n"     # 22nd
+                                    "L7,2025-09-22 04:00,stake,1.00,USD\n"     # 21st, last in file order
+                                    "L2,2025-09-22 04:59,stake,1.50,USD\n"     # duplicate: not 'accepted'
+                                    "L8,25:00,stake,1.00,USD\n",              # bad_time -> latest day: 22nd
                 "inbox/rounds/r.psv": "R1|1758488400|100|250\n"       # 2025-09-22T06:00 Seoul: bet+win
                                       "R1|1758488400|100|250\n"       # 2 duplicates
                                       "R2|1758488399|100|\n"          # 05:59:59 Seoul -> 21st (W38)
@@ -159,17 +164,19 @@ class SmallInbox(unittest.TestCase):
                     f.write(text)
             got = oracle.settle(os.path.join(d, "settle.yaml"))
         live = got["live"]
-        # 21st: 150 cents * 1385 (rate of Fri 19th) = 2077.5 -> half-even 2078.
-        self.assertEqual(live["2025-09-21"]["total"]["bet"], "2078")
-        # 22nd: bets 50 * 1390.5 = 695.25 -> 695; wins 100 * 1390.5 = 1390.5 -> 1390 (half-even).
+        # 21st: (150 + 100) cents * 1385 (rate of Fri 19th) = 3462.5 -> half-even 3462.
+        d21 = live["2025-09-21"]
+        self.assertEqual((d21["total"]["bet"], d21["duplicates"], d21["rejected"]), ("3462", 1, 0))
+        # 22nd: bets 150 * 1390.5 = 2085.75 -> 2086; wins 100 * 1390.5 = 1390.5 -> 1390 (half-even).
         d22 = live["2025-09-22"]
-        self.assertEqual((d22["total"]["bet"], d22["total"]["win"], d22["ggr"]), ("695", "1390", "-695"))
-        self.assertEqual((d22["duplicates"], d22["rejected"], d22["transactions"]), (1, 2, 2))
-        self.assertEqual(d22["by_currency"]["USD"]["bet"], "0.50")
+        self.assertEqual((d22["total"]["bet"], d22["total"]["win"], d22["ggr"]), ("2086", "1390", "696"))
+        self.assertEqual((d22["duplicates"], d22["rejected"], d22["transactions"]), (1, 3, 3))
+        self.assertEqual(d22["by_currency"]["USD"]["bet"], "1.50")
         self.assertEqual(live["unattributed"]["rejected"], 1)
         self.assertEqual(got["_rejects"]["live"], [["live/a.csv", 5, "bad_time"],
                                                    ["live/b.csv", 2, "duplicate_conflict"],
-                                                   ["live/b.csv", 3, "bad_time"]])
+                                                   ["live/b.csv", 3, "bad_time"],
+                                                   ["live/c.csv", 5, "bad_time"]])
         rounds = got["rounds"]
         self.assertEqual(rounds["2025-W38"]["total"]["bet"], "100")
         w39 = rounds["2025-W39"]

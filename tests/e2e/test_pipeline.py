@@ -278,4 +278,41 @@ def dry_run_writes_nothing():
     ws.cleanup()
 
 
+@test
+def provisional_becomes_final_after_grace():
+    ws = make_workspace()
+    ws.settle("run", env=TODAY)
+    check_eq(ws.statement("2025-09", "acme")["status"], "provisional", "inside grace")
+    r = ws.settle("run", env={"SETTLE_TODAY": "2025-10-03"})  # 30 Sep + 2 days grace passed
+    check_eq(r.returncode, 0, "finalising run (stderr: %s)" % r.stderr)
+    st = ws.statement("2025-09", "acme")
+    check_eq(st["status"], "final", "issued final once grace has passed")
+    check_eq(st["payable"], "77.02", "same money")
+    check_eq(ws.statement("2025-10", "acme")["status"], "provisional", "October still open")
+    ws.cleanup()
+
+
+@test
+def json_format_is_refused_not_misread():
+    ws = make_workspace()
+    ws.write("settle.yaml", CONFIG.replace('    files: "*.csv"', '    format: json\n    files: "*.csv"'))
+    r = ws.settle("check")
+    check_eq(r.returncode, 2, "check refuses json for now")
+    check("format: json" in r.stderr and "settle.yaml:" in r.stderr, "says why: %s" % r.stderr)
+    ws.cleanup()
+
+
+@test
+def a_day_with_only_bad_rows_is_still_reported():
+    ws = make_workspace()
+    ws.write("inbox/acme/acme_20250901.csv",
+             HEADER + "t1;r1;05/11/2025 10:00:00;p1;g1;slots;BET;oops;EUR\n")
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "rejects need a look")
+    rows = exceptions(ws, "2025-11")
+    check_eq([x["reason"] for x in rows], ["bad_amount"], "reported in its period")
+    check_eq(ws.statement("2025-11", "acme")["aggregates"]["rejected"], 1, "statement counts it")
+    ws.cleanup()
+
+
 done()

@@ -110,6 +110,20 @@ static void test_normalise_single(void)
         CHECK_EQ_INT(rej.code, bad[i].code);
         CHECK(rej.detail[0] != 0);
     }
+    const char *short_row[] = {"g", "t9", "01/09/2025 10:00:00", "BET", "1,00"};
+    slice sf[6];
+    ingest_row sr = make_row(sf, short_row, 5, 3);
+    CHECK_EQ_INT(normalise_row(n, &sr, out, &k, &rej), -1);
+    CHECK_EQ_INT(rej.code, REJ_BAD_ROW);
+    CHECK(strstr(rej.detail, "5 fields, expected 6") != NULL);
+    const char *trailing[] = {"g1", "t1", "01/09/2025 10:00:00", "BET", "1,00", "EUR", " "};
+    slice tf[7];
+    ingest_row tr = make_row(tf, trailing, 7, 4);
+    CHECK_EQ_INT(normalise_row(n, &tr, out, &k, &rej), 0); /* a blank trailing cell is fine */
+    trailing[6] = "extra";
+    tr = make_row(tf, trailing, 7, 5);
+    CHECK_EQ_INT(normalise_row(n, &tr, out, &k, &rej), -1);
+    CHECK_EQ_INT(rej.code, REJ_BAD_ROW);
     /* a reject with a readable time carries its business day */
     CHECK_EQ_INT(eu_row(n, bad[4].cells, out, &k, &rej), -1);
     CHECK_EQ_INT(rej.day, sep1);

@@ -35,14 +35,13 @@ typedef struct file_ctx {
     const tz_zone *zone;        /* the partner's zone, for local timestamps */
     bool header_done, failed;   /* failed: the file is unusable (reason in err) */
     bool state_failed;          /* the state store failed: the run must stop */
-    int32_t last_day;           /* last good business day, INT32_MIN when none */
+    int32_t last_day;           /* latest day of a counted transaction, INT32_MIN when none */
     char err[256];
 } file_ctx;
 
 /* Remembers a business day of this file (a handful per file). */
 static void file_note_day(file_ctx *f, int32_t day)
 {
-    f->last_day = day;
     for (size_t i = f->n_days; i-- > 0;)
         if (f->days[i] == day)
             return;
@@ -131,6 +130,8 @@ static int file_take_txn(file_ctx *f, const ingest_row *row, const txn *t)
     file_journal(f, d, fp);
     f->counts.transactions++;
     file_note_day(f, t->day);
+    if (t->day > f->last_day || f->last_day == INT32_MIN)
+        f->last_day = t->day;
     return 0;
 }
 

@@ -388,7 +388,7 @@ def load_config(path):
         "zone": ZoneInfo(st["timezone"]),
         "day_start": hh * 3600 + mm * 60 + (ss[0] if ss else 0),
         "currency": st["currency"],
-        "inbox": os.path.join(base, (st.get("paths") or {}).get("inbox", "inbox")),
+        "inbox": os.path.join(base, (st.get("paths") or {}).get("inbox", "data/inbox")),
         "fx": os.path.join(base, doc["fx"]["rates"]) if doc.get("fx") else None,
         "partners": {},
     }
@@ -476,13 +476,15 @@ def read_rows(path, p):
 
     kw = {"quoting": csv.QUOTE_NONE} if not p["quote"] else {"quotechar": p["quote"]}
     reader = csv.reader(counted(), delimiter=p["delimiter"], strict=False, **kw)
-    header_seen = not p["header"]
+    header_seen, last = not p["header"], None
     while True:
         start = consumed + 1
         try:
             row = next(reader)
         except StopIteration:
+            _check_closed(texts, last, p, kw)
             return
+        last = (start, consumed)
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         bad = any(n in bad_lines for n in range(start, consumed + 1))
@@ -491,6 +493,16 @@ def read_rows(path, p):
             yield start, row, None
             continue
         yield start, row, bad
+
+
+def _check_closed(texts, last, p, kw):
+    """Raises csv.Error when the file's last record ends inside an open quote (unreadable)."""
+    if last and p["quote"]:
+        try:
+            list(csv.reader(texts[last[0] - 1:last[1]], delimiter=p["delimiter"], strict=True, **kw))
+        except csv.Error as e:
+            if "unexpected end of data" in str(e):
+                raise csv.Error("unterminated quoted field starting at line %d" % last[0])
 
 
 def list_files(inbox, p):
@@ -539,6 +551,9 @@ class Partner:
             raise SystemExit("oracle: format %r is not supported" % p["format"])
         cols, pending = None, []
         self.last_day = None      # latest business day of a transaction accepted from this file
+        self.new_ids = []         # ids first seen in this file: forgotten again if it fails
+        saved = [dict(t) for t in (self.sums, self.counts, self.dups, self.rej)]
+        n_rejects = len(self.rejects)
         try:
             for line, row, bad_enc in read_rows(path, p):
                 if bad_enc is None:
@@ -555,7 +570,11 @@ class Partner:
                         pending.append(r)
                     else:
                         self._bump(self.rej, day)
-        except (OSError, KeyError, csv.Error, LookupError) as e:
+        except (OSError, KeyError, csv.Error, LookupError) as e:   # all or nothing
+            self.sums, self.counts, self.dups, self.rej = saved
+            del self.rejects[n_rejects:]
+            for tid in self.new_ids:
+                del self.seen[tid]
             self.quarantined.append([rel, str(e)])
             return
         for _ in pending:
@@ -627,6 +646,7 @@ class Partner:
             prev = self.seen.get(tid)
             if prev is None:
                 self.seen[tid] = key
+                self.new_ids.append(tid)
                 k = (day, cur, ttype)
                 self.sums[k] = self.sums.get(k, 0) + v
                 self.counts[(day, ttype)] = self.counts.get((day, ttype), 0) + 1

@@ -134,8 +134,8 @@ static int touch_day(void *ctx, int32_t day)
 
 /*
  * Adds to the settle set: backfill (--date/--from/--to), provisional periods
- * whose rules or config changed, and provisional periods whose grace time has
- * passed (they are issued final now).
+ * whose rules or config changed, provisional periods whose grace time has
+ * passed (they are issued final now), and held ones (their cause may be fixed).
  */
 static int plan_resettle(run_ctx *rc)
 {

@@ -123,7 +123,8 @@ int state_seen_add(state *s, const char *partner, int64_t file_id, int32_t last_
 int state_seen_load(state *s, const char *partner, int32_t since_day,
                     void (*fn)(void *ctx, const unsigned char *entry), void *ctx);
 
-/* first_day of a partner's provisional statements whose last day is before `before_day`. */
+/* first_day of a partner's held statements (retried every run) and provisional ones whose
+ * last day is before `before_day` (their grace has passed). */
 int state_statements_due(state *s, const char *partner, int32_t before_day,
                          int (*fn)(void *ctx, int32_t first_day), void *ctx);
 

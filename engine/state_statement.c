@@ -227,7 +227,8 @@ int state_statements_due(state *s, const char *partner, int32_t before_day,
 {
     sqlite3_stmt *st = state_stmt(s, STMT_ST_DUE,
                                   "SELECT first_day FROM statements WHERE partner=? AND "
-                                  "status='provisional' AND last_day < ? ORDER BY first_day");
+                                  "(status='held' OR (status='provisional' AND last_day < ?)) "
+                                  "ORDER BY first_day");
     if (!st)
         return -1;
     state_bind_text(st, 1, partner);

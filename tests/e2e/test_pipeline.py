@@ -101,7 +101,7 @@ def make_workspace(broken=False):
     ws.write("broken.lua", BROKEN_RULE)
     ws.write("inbox/acme/acme_20250901.csv", HEADER + "\n".join(ROWS) + "\n")
     if broken:
-        ws.write("inbox/broken/b.csv", "id,time,type,amount\nx1,2025-09-01T10:00:00Z,bet,5.00\n")
+        ws.write("inbox/broken/b.csv", "id,time,type,amount\nx1,2025-09-01T10:00:00Z,bet,500\n")
     return ws
 
 
@@ -210,6 +210,11 @@ def a_failing_rule_holds_only_its_partner():
     check("broken.lua:4:" in bad.get("error", ""), "error names file:line: %r" % bad.get("error"))
     good = ws.statement("2025-09", "acme")
     check_eq(good["payable"], "77.02", "good partner still settled")
+    ws.write("broken.lua", SHARE_RULE.replace("params.share", '"1%"'))  # the operator fixes it
+    r = ws.settle("run", env=TODAY)
+    fixed = ws.statement("2025-09-01", "broken")
+    check_eq(fixed["status"], "final", "fixed rule settles the held period on the next run")
+    check_eq(fixed["payable"], "5", "1% of 500 KRW")
     ws.cleanup()
 
 

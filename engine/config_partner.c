@@ -444,9 +444,6 @@ static void cfg_partner_kind(cfg_ctx *c, const cfg_node *v, const char *s, partn
     cfg_str(c, v, s, "kind", &p->kind);
     cfg_choice(c, v, s, "format", formats, &format);
     p->format = (drop_format)format;
-    if (p->format == FORMAT_JSON) /* refuse rather than misread JSON drops as CSV */
-        cfg_error(c, cfg_get(v, "format"), "%s.format: json drops are not supported by this "
-                                           "version of settle yet; use csv", s);
     cfg_files(c, v, s, p);
     cfg_choice(c, v, s, "statement", periods, &statement);
     p->statement = (period_kind)statement;

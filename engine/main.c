@@ -156,6 +156,7 @@ int settle_check(const char *path)
     diag_init(&d);
     int bad = config_load(path, &cfg, &d) != 0;
     if (!bad) {
+        run_check_supported(&cfg, &d);
         fx_table *fx = cfg.fx_rates ? fx_load(cfg.fx_rates, &d) : fx_empty();
         fx_free(fx);
         rules_engine *re = rules_open();

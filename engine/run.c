@@ -24,9 +24,25 @@ static int load_config(const char *path, settle_config *cfg)
     diag d;
     diag_init(&d);
     int rc = config_load(path, cfg, &d);
+    if (rc == 0 && run_check_supported(cfg, &d) != 0)
+        rc = -1;
     diag_print(&d, stderr);
     diag_free(&d);
     return rc;
+}
+
+int run_check_supported(const settle_config *cfg, diag *d)
+{
+    int bad = 0;
+    for (size_t i = 0; i < cfg->n_partners; i++) {
+        if (cfg->partners[i].format != FORMAT_JSON)
+            continue;
+        diag_add(d, cfg->path, cfg->partners[i].line, 0,
+                 "partners.%s.format: json drops are not supported by this version of settle "
+                 "yet; use csv", cfg->partners[i].id);
+        bad++;
+    }
+    return bad;
 }
 
 /* Marks the partners this run covers; -1 when a --partner is unknown. */

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+
 typedef struct run_options {
     const char *config;      /* resolved config path */
     bool dry_run;
@@ -19,6 +21,11 @@ typedef struct run_options {
 } run_options;
 
 int settle_run(const run_options *o);
+/*
+ * Adds an error for every partner this version cannot read (format: json),
+ * so `check` and `run` refuse it instead of misreading it. Returns the count.
+ */
+int run_check_supported(const settle_config *cfg, diag *d);
 int settle_check(const char *config);
 int settle_status(const char *config, bool json);
 

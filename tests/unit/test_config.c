@@ -452,8 +452,8 @@ static void test_bad_values(void)
                  11, 32, "partners.acme.fields.time.format: bad time pattern '%Q'");
     EXPECT_ERROR(HEAD0 "      amount: A\n      type: T\n      time: { from: D, format: unix }\n",
                  11, 32, "format must be iso8601, epoch_s, epoch_ms or a strftime pattern");
-    EXPECT_ERROR(HEAD "      amount: A\n      type: { from: T, values: { RB: rollback } }\n", 11,
-                 38, "unknown canonical type 'rollback' for partners.acme.fields.type.values.RB"
+    EXPECT_ERROR(HEAD "      amount: A\n      type: { from: T, values: { RB: chargeback } }\n", 11,
+                 38, "unknown canonical type 'chargeback' for partners.acme.fields.type.values.RB"
                  " (expected one of: bet, win, refund, win_reversal");
     EXPECT_ERROR(HEAD "      amounts: { bet: B, wins: W }\n", 10, 26,
                  "unknown canonical type 'wins' in partners.acme.fields.amounts");

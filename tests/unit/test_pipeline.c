@@ -232,6 +232,14 @@ static void test_dedup(void)
     dedup_free(s);
 }
 
+static void test_type_names(void)
+{
+    CHECK_EQ_INT(tx_type_from_name("win_reversal", 12), TX_WIN_REVERSAL);
+    CHECK_EQ_INT(tx_type_from_name("rollback", 8), TX_REFUND); /* SPEC sample config alias */
+    CHECK_EQ_INT(tx_type_from_name("chargeback", 10), -1);
+    CHECK_EQ_STR(reject_code_name(REJ_BAD_ROW), "bad_row");
+}
+
 static void test_strmap(void)
 {
     strmap *m = strmap_new();
@@ -336,6 +344,7 @@ int main(void)
     test_normalise_rounds();
     test_dedup();
     test_strmap();
+    test_type_names();
     test_period_builder();
     return check_done();
 }

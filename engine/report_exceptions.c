@@ -56,17 +56,6 @@ static int exc_flush(exceptions_writer *w)
     return w->error ? -1 : 0;
 }
 
-/* fsyncs a directory so the rename inside it survives a crash; 0 or -1. */
-static int exc_fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* Appends one CSV cell from a possibly NULL string (NULL is an empty cell). */
 static void exc_cell(sbuf *b, const char *s, bool last)
 {
@@ -153,7 +142,7 @@ int exceptions_end(exceptions_writer *w, path_list *written, char *err, size_t e
         rep_err(err, errlen, "cannot write %s: %s", w->path, strerror(errno));
         unlink(w->tmp);
     } else {
-        exc_fsync_dir(w->dir);
+        fsync_dir(w->dir);
         if (written)
             path_list_add(written, w->path);
     }

@@ -62,16 +62,26 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
+/* vprintf into a new string owned by the caller; *len gets its length. */
+static char *xvasprintf(size_t *len, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *p = xmalloc((size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, again);
+    va_end(again);
+    *len = (size_t)n;
+    return p;
+}
+
 /* printf into a new string owned by the caller. */
 char *xasprintf(const char *fmt, ...)
 {
     va_list ap;
+    size_t n;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *p = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    char *p = xvasprintf(&n, fmt, ap);
     va_end(ap);
     return p;
 }
@@ -135,14 +145,12 @@ void sbuf_adds(sbuf *b, const char *s)
 void sbuf_addf(sbuf *b, const char *fmt, ...)
 {
     va_list ap;
+    size_t n;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *p = xvasprintf(&n, fmt, ap);
     va_end(ap);
-    sbuf_grow(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
+    sbuf_add(b, p, n);
+    free(p);
 }
 
 /* JSON string literal: escapes quote, backslash and control bytes. */
@@ -224,14 +232,11 @@ void diag_add(diag *d, const char *file, int line, int col, const char *fmt, ...
     if (b.len)
         sbuf_addc(&b, ' ');
     va_list ap;
+    size_t n;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = xvasprintf(&n, fmt, ap);
     va_end(ap);
-    char *msg = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(msg, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sbuf_add(&b, msg, (size_t)n);
+    sbuf_add(&b, msg, n);
     free(msg);
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 8;
@@ -402,7 +407,7 @@ static int write_all(int fd, const char *buf, size_t n)
 }
 
 /* fsyncs a directory so a rename inside it is durable. */
-static int fsync_dir(const char *dir)
+int fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)

@@ -104,6 +104,8 @@ void sha256_mem(const void *p, size_t n, unsigned char out[32]);
  * Returns 0, or -1 with errno set and no visible partial file.
  */
 int atomic_write(const char *path, const void *data, size_t n);
+/* fsyncs a directory so a rename inside it survives a crash. 0, or -1 with errno. */
+int fsync_dir(const char *dir);
 /* mkdir -p with mode 0750. Returns 0 or -1 with errno set. */
 int mkdir_p(const char *path);
 /* Joins `dir` and `rel` unless `rel` is absolute. Caller owns the result. */

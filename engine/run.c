@@ -140,14 +140,6 @@ static int32_t business_today(const run_ctx *rc)
     return business_day((int64_t)time(NULL), rc->business_zone, rc->cfg->day_starts_at);
 }
 
-/* Adds a period to the settle set (callback form). */
-static int touch_day(void *ctx, int32_t day)
-{
-    void **c = ctx;
-    run_touch(c[0], *(size_t *)c[1], day, false);
-    return 0;
-}
-
 /*
  * Adds to the settle set: backfill (--date/--from/--to), provisional periods
  * whose rules or config changed, provisional periods whose grace time has
@@ -161,14 +153,14 @@ static int plan_resettle(run_ctx *rc)
         const char *id = rc->cfg->partners[i].id;
         char cfg_sha[65];
         sha256_hex(rc->cfg->sha256, cfg_sha);
-        void *ctx[2] = {rc, &i};
+        run_touch_ctx t = {rc, i};
         if (rc->has_range &&
-            state_days_with_data(rc->st, id, rc->from_day, rc->to_day, touch_day, ctx) != 0)
+            state_days_with_data(rc->st, id, rc->from_day, rc->to_day, run_touch_day, &t) != 0)
             return -1;
-        if (state_statements_stale(rc->st, id, rc->rules_sha[i], cfg_sha, touch_day, ctx) != 0)
+        if (state_statements_stale(rc->st, id, rc->rules_sha[i], cfg_sha, run_touch_day, &t) != 0)
             return -1;
         int32_t due = rc->today - rc->cfg->partners[i].grace_days; /* grace has passed */
-        if (state_statements_due(rc->st, id, due, touch_day, ctx) != 0)
+        if (state_statements_due(rc->st, id, due, run_touch_day, &t) != 0)
             return -1;
     }
     return 0;

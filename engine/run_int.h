@@ -58,6 +58,13 @@ typedef struct run_ctx {
 int run_ingest_partner(run_ctx *rc, size_t pi);
 /* Adds (partner, period of `day`) to the settle set. */
 void run_touch(run_ctx *rc, size_t pi, int32_t day, bool late);
+/* Context of run_touch_day: which run and partner a listed day belongs to. */
+typedef struct run_touch_ctx {
+    run_ctx *rc;
+    size_t partner;
+} run_touch_ctx;
+/* Callback form of run_touch for state listings of days (ctx: run_touch_ctx). */
+int run_touch_day(void *ctx, int32_t day);
 /* Settles every period in the set and rewrites the touched reports; -1 on failure. */
 int run_settle_all(run_ctx *rc, char *err, size_t errlen);
 

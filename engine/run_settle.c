@@ -28,6 +28,13 @@ void run_touch(run_ctx *rc, size_t pi, int32_t day, bool late)
     rc->periods[rc->n_periods++] = (run_period){pi, first, late};
 }
 
+int run_touch_day(void *ctx, int32_t day)
+{
+    run_touch_ctx *t = ctx;
+    run_touch(t->rc, t->partner, day, false);
+    return 0;
+}
+
 /* Remembers a label whose summary and exceptions must be rewritten. */
 static void touch_label(run_ctx *rc, const char *label)
 {
@@ -213,24 +220,14 @@ static int settle_period(run_ctx *rc, const run_period *rp, char *err, size_t er
     return result;
 }
 
-/* Collects a partner's later statements (their carry_in may change). */
-static int touch_later(void *ctx, int32_t first_day)
-{
-    run_ctx *rc = ((void **)ctx)[0];
-    size_t pi = *(size_t *)((void **)ctx)[1];
-    run_touch(rc, pi, first_day, false);
-    return 0;
-}
-
 /* Extends the settle set with every later period of each touched partner. */
 static int extend_carry_chain(run_ctx *rc)
 {
     size_t n = rc->n_periods;
     for (size_t i = 0; i < n; i++) {
-        size_t pi = rc->periods[i].partner;
-        void *ctx[2] = {rc, &pi};
-        if (state_statement_days(rc->st, rc->cfg->partners[pi].id, rc->periods[i].first_day + 1,
-                                 touch_later, ctx) != 0)
+        run_touch_ctx t = {rc, rc->periods[i].partner};
+        if (state_statement_days(rc->st, rc->cfg->partners[t.partner].id,
+                                 rc->periods[i].first_day + 1, run_touch_day, &t) != 0)
             return -1;
     }
     return 0;

@@ -102,6 +102,15 @@ void state_bind_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+int state_each_day(state *s, sqlite3_stmt *st, int (*fn)(void *ctx, int32_t day), void *ctx)
+{
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, sqlite3_column_int(st, 0));
+    sqlite3_reset(st);
+    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: days"));
+}
+
 /* Reads the schema version stored in PRAGMA user_version. */
 static int state_version(state *s, int *version)
 {

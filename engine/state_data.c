@@ -233,11 +233,7 @@ int state_days_with_data(state *s, const char *partner, int32_t from, int32_t to
                                     partner, from, to);
     if (!st)
         return -1;
-    int rc, stop = 0;
-    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        stop = fn(ctx, sqlite3_column_int(st, 0));
-    sqlite3_reset(st);
-    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: days"));
+    return state_each_day(s, st, fn, ctx);
 }
 
 int state_savepoint(state *s)

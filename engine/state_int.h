@@ -28,5 +28,8 @@ int state_exec(state *s, const char *sql);
 sqlite3_stmt *state_stmt(state *s, int slot, const char *sql);
 int state_done(state *s, sqlite3_stmt *st);
 void state_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Steps a bound query whose column 0 is a day, calling fn per row until it returns
+ * non-zero (that value is returned); resets st; -1 with the error on failure. */
+int state_each_day(state *s, sqlite3_stmt *st, int (*fn)(void *ctx, int32_t day), void *ctx);
 
 #endif

@@ -117,11 +117,7 @@ int state_statement_days(state *s, const char *partner, int32_t from_day,
         return -1;
     state_bind_text(st, 1, partner);
     sqlite3_bind_int(st, 2, from_day);
-    int rc, stop = 0;
-    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        stop = fn(ctx, sqlite3_column_int(st, 0));
-    sqlite3_reset(st);
-    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: statements"));
+    return state_each_day(s, st, fn, ctx);
 }
 
 /* Prints one statement line of the status overview. */
@@ -215,11 +211,7 @@ int state_statements_stale(state *s, const char *partner, const char *rules_sha2
     state_bind_text(st, 1, partner);
     state_bind_text(st, 2, rules_sha256);
     state_bind_text(st, 3, config_sha256);
-    int rc, stop = 0;
-    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        stop = fn(ctx, sqlite3_column_int(st, 0));
-    sqlite3_reset(st);
-    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: statements"));
+    return state_each_day(s, st, fn, ctx);
 }
 
 int state_statements_due(state *s, const char *partner, int32_t before_day,
@@ -233,9 +225,5 @@ int state_statements_due(state *s, const char *partner, int32_t before_day,
         return -1;
     state_bind_text(st, 1, partner);
     sqlite3_bind_int(st, 2, before_day);
-    int rc, stop = 0;
-    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        stop = fn(ctx, sqlite3_column_int(st, 0));
-    sqlite3_reset(st);
-    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: statements"));
+    return state_each_day(s, st, fn, ctx);
 }

@@ -1,7 +1,7 @@
 /*
  * test_rules_data.h - builders for test_rules.c: param trees and the period
- * (period_agg + statement) every rules test settles, built and freed by hand
- * so the test does not depend on aggregate.c or statement.c internals.
+ * (period_agg + statement) every rules test settles, built by hand and freed
+ * with the engine's statement_free.
  * Included by test_rules.c only; everything here is static.
  */
 #ifndef SETTLE_TEST_RULES_DATA_H
@@ -138,28 +138,6 @@ static void agg_add_breakdowns(period_agg *a)
                             xstrdup("0.9091")};
 }
 
-/* Frees an array of groups. */
-static void groups_clear(agg_group *g, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(g[i].key);
-    free(g);
-}
-
-/* Frees a period_agg built by agg_new (by hand, see the file comment). */
-static void agg_clear(period_agg *a)
-{
-    groups_clear(a->by_game, a->n_game);
-    groups_clear(a->by_category, a->n_category);
-    groups_clear(a->by_currency, a->n_currency);
-    groups_clear(a->by_day, a->n_day);
-    for (size_t i = 0; i < a->n_fx; i++)
-        free(a->fx[i].rate);
-    free(a->fx);
-    free(a->partner);
-    free(a);
-}
-
 /* A statement over a fresh agg_new period. */
 static statement st_new(const char *kind)
 {
@@ -170,15 +148,10 @@ static statement st_new(const char *kind)
     return st;
 }
 
-/* Frees what st_new and rules_settle put in st. */
+/* Frees what st_new and rules_settle put in st (statement_free also frees the period). */
 static void st_clear(statement *st)
 {
-    for (size_t i = 0; i < st->n_lines; i++)
-        free(st->lines[i].label);
-    free(st->lines);
-    free(st->kind);
-    agg_clear(st->agg);
-    memset(st, 0, sizeof *st);
+    statement_free(st);
 }
 
 #endif

@@ -147,12 +147,12 @@ static int32_t business_today(const run_ctx *rc)
  */
 static int plan_resettle(run_ctx *rc)
 {
+    char cfg_sha[65];
+    sha256_hex(rc->cfg->sha256, cfg_sha);
     for (size_t i = 0; i < rc->cfg->n_partners; i++) {
         if (!rc->selected[i])
             continue;
         const char *id = rc->cfg->partners[i].id;
-        char cfg_sha[65];
-        sha256_hex(rc->cfg->sha256, cfg_sha);
         run_touch_ctx t = {rc, i};
         if (rc->has_range &&
             state_days_with_data(rc->st, id, rc->from_day, rc->to_day, run_touch_day, &t) != 0)

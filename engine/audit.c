@@ -1,10 +1,14 @@
 /*
- * audit.c - appending hash-chained entries to audit.jsonl. The previous
- * entry's hash and sequence number are read from the file's last line, so
+ * audit.c - appending hash-chained (and, with a key, HMAC-signed) entries to
+ * audit.jsonl; the line format is described in audit.h. The previous entry's
+ * hash and sequence number are read from the file's last complete line, so
  * the log itself is the only state the chain needs.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,31 +20,110 @@
 #include "timefmt.h"
 #include "util.h"
 
-#define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+#define AUDIT_HEX_LEN 64
 
-/* Reads the last line of the log into `line` (empty when the log is empty). */
-static int audit_last_line(int fd, sbuf *line)
+/* True when s[0..64) is lowercase hex, the only form audit.c writes. */
+static bool audit_is_hex(const char *s)
 {
-    off_t end = lseek(fd, 0, SEEK_END);
-    if (end < 0)
+    for (size_t i = 0; i < AUDIT_HEX_LEN; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
+/*
+ * Checks that s[0..n) ends in <open><64 hex><close>; gives the length before
+ * <open> and the hex (copied, NUL-terminated). False when it does not.
+ */
+static bool audit_split_tail(const char *s, size_t n, const char *open, const char *close,
+                             size_t *before, char hex[65])
+{
+    size_t lo = strlen(open), lc = strlen(close), tail = lo + AUDIT_HEX_LEN + lc;
+    if (n < tail)
+        return false;
+    const char *t = s + n - tail;
+    if (memcmp(t, open, lo) != 0 || !audit_is_hex(t + lo) ||
+        memcmp(t + lo + AUDIT_HEX_LEN, close, lc) != 0)
+        return false;
+    memcpy(hex, t + lo, AUDIT_HEX_LEN);
+    hex[AUDIT_HEX_LEN] = 0;
+    *before = n - tail;
+    return true;
+}
+
+bool audit_split_hash(const char *line, size_t n, size_t *before, char hash[65])
+{
+    return audit_split_tail(line, n, ",\"hash\":\"", "\"}", before, hash);
+}
+
+bool audit_split_hmac(const char *text, size_t n, size_t *before, char hmac[65])
+{
+    return audit_split_tail(text, n, ",\"hmac\":\"", "\"", before, hmac);
+}
+
+void audit_hmac_hex(const char *key, size_t klen, const char *text, size_t n, char hex[65])
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)text, n, mac, &len) ||
+        len != 32) {
+        fprintf(stderr, "settle: HMAC-SHA256 failed in libcrypto\n");
+        exit(EXIT_FAILED);
+    }
+    sha256_hex(mac, hex);
+}
+
+int audit_key_load(char **key, size_t *len, char *err, size_t errlen)
+{
+    *key = NULL;
+    *len = 0;
+    const char *path = getenv(AUDIT_KEY_ENV);
+    if (!path || !path[0])
+        return 0;
+    if (read_file_capped(path, AUDIT_KEY_MAX, key, len) != 0) {
+        snprintf(err, errlen, "cannot read the audit key %s ($%s): %s", path, AUDIT_KEY_ENV,
+                 errno == EFBIG ? "over 64 KiB; is it the right file?" : strerror(errno));
         return -1;
-    off_t pos = end;
+    }
+    if (*len == 0) {
+        free(*key);
+        *key = NULL;
+        snprintf(err, errlen, "the audit key %s ($%s) is empty", path, AUDIT_KEY_ENV);
+        return -1;
+    }
+    return 1;
+}
+
+/*
+ * Reads the last complete line of the log (without its newline) into `line`,
+ * skipping blank lines; empty when there is none. *torn is set when the file
+ * does not end in a newline (bytes after the last newline are an entry whose
+ * append was cut short; they are not the last line). 0, or -1 with errno.
+ */
+static int audit_last_line(int fd, sbuf *line, bool *torn)
+{
+    off_t end = lseek(fd, 0, SEEK_END), pos = end;
     char buf[4096];
+    *torn = false;
+    if (end < 0 || (end > 0 && pread(fd, buf, 1, end - 1) != 1))
+        return -1;
+    *torn = end > 0 && buf[0] != '\n';
+    bool skipping = *torn, started = false;
     sbuf rev;
     sbuf_init(&rev);
-    bool started = false;
     while (pos > 0) {
         size_t n = pos < (off_t)sizeof buf ? (size_t)pos : sizeof buf;
         pos -= (off_t)n;
-        if (pread(fd, buf, n, pos) != (ssize_t)n) {
-            sbuf_free(&rev);
-            return -1;
-        }
+        if (pread(fd, buf, n, pos) != (ssize_t)n)
+            return sbuf_free(&rev), -1;
         for (size_t i = n; i-- > 0;) {
+            if (skipping) {
+                skipping = buf[i] != '\n';
+                continue;
+            }
             if (buf[i] == '\n' && started)
                 goto done;
-            if (buf[i] != '\n')
-                started = true;
+            started = started || buf[i] != '\n';
             if (started)
                 sbuf_addc(&rev, buf[i]);
         }
@@ -57,12 +140,11 @@ static void audit_chain_tail(const char *line, long long *seq, char prev[65])
 {
     *seq = 0;
     snprintf(prev, 65, "%s", AUDIT_GENESIS);
-    const char *p = strstr(line, "\"seq\":");
-    if (p)
-        *seq = atoll(p + 6);
-    const char *h = strstr(line, ",\"hash\":\"");
-    if (h && strlen(h + 9) >= 64)
-        snprintf(prev, 65, "%.64s", h + 9);
+    if (strncmp(line, "{\"seq\":", 7) == 0)
+        *seq = atoll(line + 7);
+    size_t before;
+    if (!audit_split_hash(line, strlen(line), &before, prev))
+        snprintf(prev, 65, "%s", AUDIT_GENESIS);
 }
 
 /* Who ran settle: the login name of the real uid, else the uid number. */
@@ -75,55 +157,96 @@ static void audit_user(char *buf, size_t len)
         snprintf(buf, len, "%u", (unsigned)getuid());
 }
 
-/* Builds the complete line (with hash and newline) for the next entry. */
-static char *audit_line(long long seq, const char *prev, const char *event, const char *fields)
+/*
+ * Builds the complete line (hmac when key is not NULL, hash, newline) for the
+ * next entry; a leading newline first when `torn`. Caller owns the result.
+ */
+static char *audit_line(long long seq, const char *prev, const char *event, const char *fields,
+                        const char *key, size_t klen, bool torn)
 {
     char now[21], user[64], hex[65];
     instant_format((int64_t)time(NULL), now);
     audit_user(user, sizeof user);
     sbuf b;
     sbuf_init(&b);
-    sbuf_addf(&b, "{\"seq\":%lld,\"time\":\"%s\",\"event\":", seq, now);
+    sbuf_addf(&b, "%s{\"seq\":%lld,\"time\":\"%s\",\"event\":", torn ? "\n" : "", seq, now);
     sbuf_add_json_str(&b, event, strlen(event));
     sbuf_addf(&b, ",\"version\":\"%s\",\"user\":", SETTLE_VERSION);
     sbuf_add_json_str(&b, user, strlen(user));
     if (fields && fields[0])
         sbuf_addf(&b, ",%s", fields);
     sbuf_addf(&b, ",\"prev\":\"%s\"", prev);
+    size_t from = torn ? 1 : 0;
+    if (key) {
+        audit_hmac_hex(key, klen, b.buf + from, b.len - from, hex);
+        sbuf_addf(&b, ",\"hmac\":\"%s\"", hex);
+    }
     unsigned char d[32];
-    sha256_mem(b.buf, b.len, d);
+    sha256_mem(b.buf + from, b.len - from, d);
     sha256_hex(d, hex);
     sbuf_addf(&b, ",\"hash\":\"%s\"}\n", hex);
     return sbuf_take(&b);
 }
 
-int audit_append(const char *dir, const char *event, const char *fields, char *err, size_t errlen)
+/* Writes the next entry after the log's last line to fd. 0, or -1 with errno. */
+static int audit_write(int fd, const char *event, const char *fields, const char *key,
+                       size_t klen)
 {
-    char *path = path_join(dir, "audit.jsonl");
-    int fd = -1, rc = -1;
-    if (mkdir_p(dir) == 0)
-        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot open audit log %s: %s", path, strerror(errno));
-        free(path);
-        return -1;
-    }
     sbuf last;
     sbuf_init(&last);
-    if (audit_last_line(fd, &last) == 0) {
+    bool torn;
+    int rc = -1;
+    if (audit_last_line(fd, &last, &torn) == 0) {
         long long seq;
         char prev[65];
         audit_chain_tail(last.buf ? last.buf : "", &seq, prev);
-        char *line = audit_line(seq + 1, prev, event, fields);
+        char *line = audit_line(seq + 1, prev, event, fields, key, klen, torn);
         size_t n = strlen(line);
         if (write(fd, line, n) == (ssize_t)n && fsync(fd) == 0)
             rc = 0;
         free(line);
     }
-    if (rc != 0)
+    sbuf_free(&last);
+    return rc;
+}
+
+int audit_append(const char *dir, const char *event, const char *fields, char *err, size_t errlen)
+{
+    char *path = path_join(dir, AUDIT_LOG_NAME), *key = NULL, kerr[300];
+    size_t klen = 0;
+    if (audit_key_load(&key, &klen, kerr, sizeof kerr) < 0)
+        fprintf(stderr, "settle: warning: %s; this audit entry is written without an hmac\n",
+                kerr);
+    int fd = -1, rc = -1;
+    if (mkdir_p(dir) == 0)
+        fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        snprintf(err, errlen, "cannot open audit log %s: %s", path, strerror(errno));
+    else if ((rc = audit_write(fd, event, fields, key, klen)) != 0)
         snprintf(err, errlen, "cannot append to audit log %s: %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    if (key)
+        OPENSSL_cleanse(key, klen);
+    free(key);
+    free(path);
+    return rc;
+}
+
+int audit_last_contains(const char *dir, const char *needle, bool *found)
+{
+    char *path = path_join(dir, AUDIT_LOG_NAME);
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+    free(path);
+    *found = false;
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    sbuf last;
+    bool torn;
+    sbuf_init(&last);
+    rc = audit_last_line(fd, &last, &torn);
+    *found = rc == 0 && last.buf && strstr(last.buf, needle) != NULL;
     sbuf_free(&last);
     close(fd);
-    free(path);
     return rc;
 }

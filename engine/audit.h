@@ -1,23 +1,82 @@
 /*
  * audit.h - the append-only, hash-chained audit log <paths.audit>/audit.jsonl.
  *
- * Each line is one JSON object: {"seq":N,"time":"...","event":"...",
- * "version":"...","user":"...",<fields>,"prev":"<hash of previous entry>"}
- * followed by ,"hash":"<SHA-256 of everything before it on the line>"}.
- * Changing any byte of an entry breaks its hash; removing or reordering
- * entries breaks the chain of "prev" values.
+ * Each line is one JSON object ending in a newline. Its text is built as
+ *
+ *   C = {"seq":N,"time":"...","event":"...","version":"...","user":"...",
+ *        <fields>,"prev":"<hash of the previous entry, or 64 zeros>"
+ *   S = C                                  without a key
+ *   S = C ,"hmac":"<HMAC-SHA256(key, C)>"  when $SETTLE_AUDIT_KEY_FILE is set
+ *   line = S ,"hash":"<SHA-256(S)>"}
+ *
+ * so "hash" is always the SHA-256 of everything before ,"hash":" on the line
+ * (the hmac included), and "hmac" signs everything before ,"hmac":" (the
+ * prev link included). All hex is lowercase. Changing any byte of an entry
+ * breaks its hash; removing or reordering entries breaks the chain of "seq"
+ * and "prev" values; without the key, a rewritten entry cannot get a valid
+ * hmac. `settle audit verify` (audit_verify.c) checks all of it.
  */
 #ifndef SETTLE_AUDIT_H
 #define SETTLE_AUDIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+#define AUDIT_LOG_NAME "audit.jsonl"
+#define AUDIT_KEY_ENV "SETTLE_AUDIT_KEY_FILE"
+#define AUDIT_KEY_MAX 65536 /* largest key file read, in bytes */
 
 /*
  * Appends one entry. `fields` is the JSON text of extra members without
  * braces (e.g. "\"files\":[...],\"exit_code\":0"), or "" for none. The line
- * is written with one write(2) on an O_APPEND descriptor and fsynced.
+ * is written with one write(2) on an O_APPEND descriptor and fsynced. When
+ * $SETTLE_AUDIT_KEY_FILE is set the entry carries an hmac; when that file
+ * cannot be read the entry is written without one and a warning is printed.
+ * A torn last line (no newline: an earlier append was cut short) is ended
+ * with a newline and the new entry chains to the last complete entry.
  * Returns 0, or -1 with a reason in err.
  */
 int audit_append(const char *dir, const char *event, const char *fields, char *err, size_t errlen);
+
+/*
+ * Sets *found when the last complete entry of <dir>/audit.jsonl contains
+ * `needle` (false when there is no log yet). 0, or -1 with errno.
+ */
+int audit_last_contains(const char *dir, const char *needle, bool *found);
+
+/*
+ * Reads the key named by $SETTLE_AUDIT_KEY_FILE: the file's exact bytes.
+ * Returns 1 with *key (owned by the caller) and *len set; 0 when the
+ * variable is unset or empty; -1 with a reason in err when the file cannot
+ * be read, is empty or is over AUDIT_KEY_MAX bytes.
+ */
+int audit_key_load(char **key, size_t *len, char *err, size_t errlen);
+
+/* HMAC-SHA256 of text[0..n) keyed with key[0..klen), as 64 lowercase hex + NUL. */
+void audit_hmac_hex(const char *key, size_t klen, const char *text, size_t n, char hex[65]);
+
+/*
+ * Checks that line[0..n) (without its newline) ends in ,"hash":"<64 hex>"}.
+ * Returns true with *before = the length of the hashed text and the hash
+ * copied to hash; false when the line has no such ending.
+ */
+bool audit_split_hash(const char *line, size_t n, size_t *before, char hash[65]);
+
+/*
+ * Checks that text[0..n) (the hashed part of a line) ends in ,"hmac":"<64
+ * hex>". Returns true with *before = the length of the signed text and the
+ * hmac copied to hmac; false when the entry carries no hmac.
+ */
+bool audit_split_hmac(const char *text, size_t n, size_t *before, char hmac[65]);
+
+/*
+ * `settle audit verify`: re-hashes the whole chain of <paths.audit>/audit.jsonl
+ * (and checks every hmac when $SETTLE_AUDIT_KEY_FILE is set), then re-hashes
+ * every output file as recorded by the latest entry naming it. Prints one
+ * "audit chain OK" line and returns 0, or prints each problem and returns 1;
+ * 2 on a usage or config error, 75 while a run holds the lock.
+ */
+int settle_audit_verify(const char *config);
 
 #endif

@@ -102,27 +102,23 @@ static void cfg_walk(cfg_ctx *c, const cfg_node *root, settle_config *cfg)
         cfg_partners(c, p, cfg);
 }
 
+#define CFG_FILE_MAX (16 * 1024 * 1024)
+
 /* Reads the whole file into `out` (caller frees). -1 after reporting. */
 static int cfg_read_file(cfg_ctx *c, const char *path, sbuf *out)
 {
-    char buf[8192];
-    size_t n;
-    FILE *f = fopen(path, "rb");
+    size_t len;
     sbuf_init(out);
-    if (!f) {
+    if (read_file_capped(path, CFG_FILE_MAX, &out->buf, &len) == 0) {
+        out->len = out->cap = len;
+        return 0;
+    }
+    if (errno == ENOENT || errno == EACCES)
         cfg_error_at(c, 0, 0, "cannot open the config file: %s (give its path with -c FILE "
                      "or $SETTLE_CONFIG)", strerror(errno));
-        return -1;
-    }
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sbuf_add(out, buf, n);
-    int err = ferror(f) ? (errno ? errno : EIO) : 0;
-    fclose(f);
-    if (err)
-        cfg_error_at(c, 0, 0, "cannot read the config file: %s", strerror(err));
-    sbuf_addc(out, '\0');
-    out->len--;
-    return err ? -1 : 0;
+    else
+        cfg_error_at(c, 0, 0, "cannot read the config file: %s", strerror(errno));
+    return -1;
 }
 
 /* ---- public API ------------------------------------------------------------ */

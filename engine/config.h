@@ -59,6 +59,21 @@ typedef struct csv_options {
     int skip_lines;   /* default 0: physical lines skipped before header/data */
 } csv_options;
 
+/*
+ * control: declared row count and amount sum per file (SPEC section 8).
+ * The declared values come from the file's trailer or from a manifest file
+ * beside it; a mismatch holds the statements the file feeds.
+ */
+typedef struct control_options {
+    bool trailer;          /* control.trailer: the file carries its own totals */
+    char *marker;          /* owned; CSV: first field that marks the trailer row, or NULL
+                              (then the file's last row is the trailer) */
+    char *manifest;        /* owned; manifest name, "{name}" / "{stem}" replaced, or NULL */
+    field_ref count, sum;  /* where the count and the sum are: trailer column (CSV, default
+                              2 and 3) or path (JSON trailer and manifests, default "count"
+                              and "sum") */
+} control_options;
+
 /* Field slots: what a partner's `fields:` maps. */
 typedef enum field_slot {
     SLOT_ID = 0,
@@ -91,8 +106,8 @@ typedef struct partner_config {
     bool has_amounts;         /* fields.amounts: used (one row per round) */
     char *rules;              /* owned; resolved path of the rule file */
     param params;             /* PARAM_MAP, possibly empty */
-    bool control_trailer;     /* control.trailer */
-    char *control_manifest;   /* owned; control.manifest glob or NULL */
+    char *json_records;       /* owned; json.records: path of the records array, or NULL */
+    control_options control;  /* control totals; off unless trailer or manifest is set */
     int grace_days;           /* default 2 */
     int lookback_days;        /* dedup look-back window, default 90 */
     int line;                 /* line of the partner key, for messages */

@@ -63,7 +63,7 @@ const param *param_get(const param *map, const char *key)
 void cfg_partner_free(partner_config *p)
 {
     char *owned[] = {p->id, p->kind, p->files, p->csv.encoding, p->timezone, p->currency,
-                     p->default_currency, p->time.pattern, p->rules, p->control_manifest};
+                     p->default_currency, p->time.pattern, p->rules};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         free(owned[i]);
     for (size_t i = 0; i < SLOT_COUNT; i++)
@@ -72,6 +72,7 @@ void cfg_partner_free(partner_config *p)
         free(p->type_values[i].word);
     free(p->type_values);
     cfg_param_free(&p->params);
+    cfg_drop_free(p);
     memset(p, 0, sizeof *p);
 }
 
@@ -459,19 +460,6 @@ static void cfg_partner_zone(cfg_ctx *c, const cfg_node *v, const char *s, partn
         p->default_currency = xstrdup(p->currency);
 }
 
-/* control: { trailer, manifest }. */
-static void cfg_control(cfg_ctx *c, const cfg_node *v, const char *sect, partner_config *p)
-{
-    static const char *const keys[] = {"trailer", "manifest", NULL};
-    if (!v || !cfg_is_map(c, v, sect, "control"))
-        return;
-    char *s = xasprintf("%s.control", sect);
-    cfg_keys(c, v, s, keys);
-    cfg_bool(c, v, s, "trailer", &p->control_trailer);
-    cfg_str(c, v, s, "manifest", &p->control_manifest);
-    free(s);
-}
-
 /* rules (required, resolved), params, grace, lookback_days. */
 static void cfg_partner_rules(cfg_ctx *c, const cfg_node *v, const char *s,
                               const settle_config *cfg, partner_config *p)
@@ -492,11 +480,12 @@ static void cfg_partner_body(cfg_ctx *c, const cfg_node *v, const char *s,
     static const char *const keys[] = {"kind", "format", "files", "csv", "timezone",
                                        "statement", "currency", "default_currency", "fields",
                                        "control", "rules", "params", "grace", "lookback_days",
-                                       NULL};
+                                       "json", NULL};
     cfg_keys(c, v, s, keys);
     cfg_partner_kind(c, v, s, p);
     cfg_partner_zone(c, v, s, p);
     cfg_csv(c, cfg_get(v, "csv"), s, &p->csv);
+    cfg_json(c, cfg_get(v, "json"), s, p);
     cfg_control(c, cfg_get(v, "control"), s, p);
     cfg_partner_rules(c, v, s, cfg, p);
     if (cfg_need(c, v, s, "fields"))

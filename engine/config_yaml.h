@@ -83,5 +83,9 @@ int cfg_path(cfg_ctx *c, const cfg_node *map, const char *sect, const char *key,
 /* config_partner.c */
 void cfg_partners(cfg_ctx *c, const cfg_node *v, settle_config *cfg);
 void cfg_partner_free(partner_config *p);
+/* config_drop.c: partners.<id>.json and .control (format must be read first). */
+void cfg_json(cfg_ctx *c, const cfg_node *v, const char *sect, partner_config *p);
+void cfg_control(cfg_ctx *c, const cfg_node *v, const char *sect, partner_config *p);
+void cfg_drop_free(partner_config *p);
 
 #endif

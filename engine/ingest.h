@@ -23,7 +23,8 @@
 typedef enum row_status {
     ROW_OK = 0,
     ROW_FIELD_TOO_LONG,  /* a field exceeded INGEST_MAX_FIELD; fields are not usable */
-    ROW_BAD_ENCODING     /* bytes invalid in the file's encoding; fields are not usable */
+    ROW_BAD_SYNTAX       /* the row is not well-formed (e.g. an NDJSON line that is not a
+                            JSON object); `problem` says why; fields are not usable */
 } row_status;
 
 typedef struct ingest_row {
@@ -32,7 +33,9 @@ typedef struct ingest_row {
     uint64_t line;        /* physical line (1-based) where the row starts */
     slice raw;            /* the row's text as read (UTF-8, without the line end) */
     row_status status;
+    const char *problem;  /* ROW_BAD_SYNTAX: what is wrong, e.g. "line 4, column 12: ..." */
     bool is_header;       /* the header row (csv.header: true); delivered once, first */
+    bool is_trailer;      /* a control-totals row (JSON readers only; see ingest_json_file) */
 } ingest_row;
 
 /* Return 0 to continue, non-zero to stop reading (returned by the reader). */
@@ -57,5 +60,43 @@ typedef struct ingest_stats {
  */
 int ingest_csv_file(const char *path, const csv_options *o, ingest_row_fn fn, void *ctx,
                     ingest_stats *stats, char *err, size_t errlen);
+
+/*
+ * Reads JSON drop `path` (plain or gzip) in bounded memory. The layout is
+ * found from the first byte that is not white space:
+ *   '['  a top-level array of record objects;
+ *   '{'  with o->records set: one document whose records are the array at
+ *        that path ("data.transactions"); without it: NDJSON, one record
+ *        object per line (blank lines skipped).
+ * `paths[0..n_paths)` are the fields wanted, dotted paths inside a record
+ * ("tx.id", "amount.value"). The reader first calls `fn` once with a header
+ * row (is_header) whose fields are the paths themselves, then once per record
+ * with fields[i] = the value at paths[i]: strings unescaped to UTF-8, numbers
+ * exactly as written ("1.5e3"), true/false as text, null or absent as an
+ * empty slice. line is the line where the record starts; raw is the record's
+ * text (line breaks as spaces, cut at INGEST_MAX_RAW).
+ *
+ * Control totals: with n_control > 0, in array and NDJSON layouts a record
+ * that holds control[0] is not a record but the trailer: it is delivered with
+ * is_trailer set and fields[i] = the value at control[i] in it. In the
+ * document layout the control paths are read from the document's root and
+ * one trailer row is delivered after the last record (empty fields if absent).
+ *
+ * A bad record rejects that row only (status ROW_BAD_SYNTAX or
+ * ROW_FIELD_TOO_LONG, reason in `problem`): an NDJSON line that is not a JSON
+ * object, an array element that is not an object, a wanted path holding an
+ * object or array. Returns 0 when the whole file was read; the callback's
+ * non-zero value if it stopped the read; -1 when the file is unreadable, with
+ * "line L, column C: reason" in err: not JSON, a syntax error in the array or
+ * document layout, text that is not UTF-8, the file ending mid-record, a
+ * corrupt or truncated gzip archive.
+ */
+typedef struct json_options {
+    const char *records;  /* path of the records array in a top-level object, or NULL */
+} json_options;
+
+int ingest_json_file(const char *path, const json_options *o, const char *const *paths,
+                     size_t n_paths, const char *const *control, size_t n_control,
+                     ingest_row_fn fn, void *ctx, ingest_stats *stats, char *err, size_t errlen);
 
 #endif

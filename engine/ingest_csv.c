@@ -1,8 +1,9 @@
 /*
  * ingest_csv.c - the streaming CSV reader of ingest.h, built on libcsv.
  *
- * The file is read with read(2) in CSVR_BLOCK blocks (converted to UTF-8 by
- * ingest_iconv.c when the partner's encoding is not UTF-8) and handled one
+ * The file is read through ingest_source.c (plain or gzip) in CSVR_BLOCK
+ * blocks, checked to be valid UTF-8 or converted to it by ingest_iconv.c, and
+ * handled one
  * physical line at a time, long lines in CSVR_PIECE pieces. Going by line is
  * what gives every row the exact line it starts on, even when a quoted field
  * spans lines; going by piece is what lets us cap libcsv's field buffer.
@@ -34,6 +35,7 @@
 
 #include "ingest.h"
 #include "ingest_iconv.h"
+#include "ingest_source.h"
 
 #define CSVR_BLOCK (1024 * 1024)            /* read(2) size */
 #define CSVR_PIECE (16 * 1024)              /* most bytes given to csv_parse at once */
@@ -54,7 +56,7 @@ typedef struct csvr {
     void *ctx;
     ingest_stats *st;
     int rc;                 /* the callback's stop value, 0 while reading */
-    int fd;
+    byte_source *src;       /* owned */
     char *block;            /* owned, CSVR_BLOCK bytes */
     icv conv;               /* used when convert is true */
     bool convert;
@@ -66,14 +68,18 @@ typedef struct csvr {
     bool mid_line;          /* last byte fed was not an LF */
     bool bom_check;         /* nothing fed yet: look for a UTF-8 BOM */
     bool header_due;        /* next row is the header */
-    bool no_quote;          /* quoting off: neutralise stray 0xFF bytes */
+    bool no_quote;          /* quoting off (libcsv gets 0xFF, a byte UTF-8 never has) */
     /* The current row: field bytes in arena, field i at off[i], length f[i].n. */
     char *arena;            /* owned */
     size_t alen, acap;
     slice *f;               /* owned */
     size_t *off;            /* owned */
     size_t nf, fcap;
-    bool too_long, bad_enc;
+    bool too_long;
+    bool enc_bad;           /* text not valid in the file's encoding: the file is unreadable */
+    uint64_t enc_line;      /* where */
+    unsigned first2;        /* the file's first two bytes (to name UTF-16), 0 before */
+    bool first_read;
     bool direct;            /* fields point into the block (fast path), not the arena */
     /* Raw text: borrowed from the block (raw_own false) or copied to raw_buf. */
     const char *raw_p;
@@ -106,7 +112,7 @@ static void csvr_oom(void)
 static void csvr_row_reset(csvr *r)
 {
     r->alen = r->nf = 0;
-    r->too_long = r->bad_enc = r->direct = false;
+    r->too_long = r->direct = false;
 }
 
 /* Makes room for `n` more arena bytes and one more field (n is capped). */
@@ -236,7 +242,7 @@ static void csvr_row(int c, void *data)
     (void)c;
     if (!r->rc) {
         ingest_row row = {.fields = r->f, .line = r->row_line, .raw = csvr_raw_view(r)};
-        row.status = r->too_long ? ROW_FIELD_TOO_LONG : r->bad_enc ? ROW_BAD_ENCODING : ROW_OK;
+        row.status = r->too_long ? ROW_FIELD_TOO_LONG : ROW_OK;
         row.n_fields = r->too_long ? 0 : r->nf;
         for (size_t i = 0; i < row.n_fields && !r->direct; i++)
             r->f[i].p = r->arena + r->off[i];
@@ -262,21 +268,6 @@ static void csvr_cap_field(csvr *r)
     r->too_long = true;
     r->p.entry_pos = 1;
     r->p.spaces = 0;
-}
-
-/*
- * With quoting off, libcsv's quote byte is 0xFF, which UTF-8 never contains.
- * A stray one (undeclared encoding) marks the row bad and becomes '?'.
- */
-static void csvr_no_quote_scan(csvr *r, char *p, size_t n)
-{
-    char *q;
-    while ((q = memchr(p, CSVR_NO_QUOTE, n)) != NULL) {
-        *q = '?';
-        r->bad_enc = true;
-        n -= (size_t)(q - p) + 1;
-        p = q + 1;
-    }
 }
 
 /* True for the blanks libcsv trims around unquoted fields. */
@@ -363,8 +354,6 @@ static void csvr_parse(csvr *r, char *p, size_t n, bool eol)
         r->row_line = r->line;
         csvr_raw_reset(r);
     }
-    if (r->no_quote)
-        csvr_no_quote_scan(r, p, n);
     csvr_raw_add(r, p, n);
     if (fresh && eol && csvr_plain(r, p, n))
         csvr_split(r, p, n - 1 - (n > 1 && p[n - 2] == '\r'));
@@ -418,43 +407,88 @@ static void csvr_feed(csvr *r, char *p, size_t n)
 
 /* ---- reading the file -------------------------------------------------- */
 
-/* read(2) until `n` bytes or end of file; returns the count or -1 (errno). */
-static ssize_t csvr_read(int fd, char *buf, size_t n)
+/* Reads until `n` bytes or the end; returns the count or -1 (reason in err). */
+static ssize_t csvr_read(csvr *r, char *buf, size_t n, char *err, size_t errlen)
 {
     size_t got = 0;
     while (got < n) {
-        ssize_t k = read(fd, buf + got, n - got);
-        if (k < 0 && errno == EINTR)
-            continue;
+        ssize_t k = source_read(r->src, buf + got, n - got, err, errlen);
         if (k < 0)
             return -1;
         if (k == 0)
             break;
         got += (size_t)k;
     }
+    if (!r->first_read && got >= 2)
+        r->first2 = (unsigned)(unsigned char)buf[0] << 8 | (unsigned char)buf[1];
+    r->first_read = true;
     return (ssize_t)got;
 }
 
-/* Reads a UTF-8 file: every block goes straight to the parser. 0 or -1. */
+/* Line of byte `off` of a block whose first byte is on line `line`. */
+static uint64_t csvr_line_at(const char *p, size_t off, uint64_t line)
+{
+    const char *e = p + off, *q;
+    while ((q = memchr(p, '\n', (size_t)(e - p))) != NULL)
+        line++, p = q + 1;
+    return line;
+}
+
+/* Marks the file unreadable: its text is not valid in its encoding at `line`. */
+static int csvr_enc_fail(csvr *r, uint64_t line)
+{
+    r->enc_bad = true;
+    r->enc_line = line;
+    return -1;
+}
+
+/*
+ * Checks a block of text before it is parsed: a NUL byte (binary data, not
+ * CSV) or invalid UTF-8 makes the file unreadable. Returns how many bytes
+ * to parse now (a sequence cut by the block's end waits for the next one),
+ * or -1.
+ */
+static ssize_t csvr_check_utf8(csvr *r, const char *p, size_t n, bool eof)
+{
+    size_t at;
+    int v = utf8_scan(p, n, &at);
+    const char *nul = memchr(p, 0, v == 0 ? n : at);
+    if (nul)
+        return csvr_enc_fail(r, csvr_line_at(p, (size_t)(nul - p), r->line));
+    if (v < 0 || (v > 0 && eof))
+        return csvr_enc_fail(r, csvr_line_at(p, at, r->line));
+    return (ssize_t)at;
+}
+
+/* Reads a UTF-8 file: every checked block goes straight to the parser. 0 or -1. */
 static int csvr_run_plain(csvr *r, char *err, size_t errlen)
 {
+    size_t carry = 0;
     for (;;) {
-        ssize_t k = csvr_read(r->fd, r->block, CSVR_BLOCK);
+        ssize_t k = csvr_read(r, r->block + carry, CSVR_BLOCK - carry, err, errlen);
         if (k < 0)
-            return csvr_fail(err, errlen, "cannot read: %s", strerror(errno));
+            return -1;
+        r->st->bytes += (uint64_t)k;
+        size_t have = carry + (size_t)k;
+        ssize_t ok = csvr_check_utf8(r, r->block, have, k == 0);
+        if (ok < 0)
+            return 0;
+        csvr_feed(r, r->block, (size_t)ok);
         if (k == 0 || r->rc)
             return 0;
-        r->st->bytes += (uint64_t)k;
-        csvr_feed(r, r->block, (size_t)k);
+        carry = have - (size_t)ok; /* at most 3 bytes of a cut sequence */
+        memmove(r->block, r->block + ok, carry);
     }
 }
 
-/* icv_sink: flags the row holding a bad byte, then feeds the UTF-8 text. */
+/* icv_sink: a bad byte (outside skipped lines) stops the read; else feeds the text. */
 static int csvr_sink(void *ctx, char *p, size_t n, bool bad)
 {
     csvr *r = ctx;
     if (bad && r->skip == 0)
-        r->bad_enc = true;
+        return csvr_enc_fail(r, r->line);
+    if (memchr(p, 0, n))
+        return csvr_enc_fail(r, csvr_line_at(p, (size_t)((char *)memchr(p, 0, n) - p), r->line));
     csvr_feed(r, p, n);
     return r->rc;
 }
@@ -469,9 +503,9 @@ static int csvr_run_iconv(csvr *r, char *err, size_t errlen)
     size_t carry = 0;
     int rc = 0;
     for (;;) {
-        ssize_t k = csvr_read(r->fd, r->block + carry, CSVR_BLOCK - carry);
+        ssize_t k = csvr_read(r, r->block + carry, CSVR_BLOCK - carry, err, errlen);
         if (k < 0)
-            return csvr_fail(err, errlen, "cannot read: %s", strerror(errno));
+            return -1;
         r->st->bytes += (uint64_t)k;
         size_t have = carry + (size_t)k;
         size_t used = icv_push(&r->conv, r->block, have, k == 0, csvr_sink, r, &rc);
@@ -482,12 +516,24 @@ static int csvr_run_iconv(csvr *r, char *err, size_t errlen)
     }
 }
 
+/* The reason for a file whose text is not in its declared encoding. */
+static int csvr_enc_reason(csvr *r, char *err, size_t errlen)
+{
+    const char *enc = r->o->encoding ? r->o->encoding : "utf-8";
+    if (r->first2 == 0xFFFE || r->first2 == 0xFEFF)
+        return csvr_fail(err, errlen, "the file is UTF-16 text, but csv.encoding is %s", enc);
+    return csvr_fail(err, errlen, "line %llu: text is not valid %s (wrong encoding, or binary data)",
+                     (unsigned long long)r->enc_line, enc);
+}
+
 /*
  * End of file: a quoted field still open makes the file unreadable (-1);
  * otherwise libcsv delivers a last row that had no line end.
  */
 static int csvr_finish(csvr *r, char *err, size_t errlen)
 {
+    if (r->enc_bad)
+        return csvr_enc_reason(r, err, errlen);
     if (r->mid_line)
         r->st->lines++;
     if (r->p.quoted && r->p.pstate == CSVR_FIELD_BEGUN)
@@ -518,7 +564,6 @@ static csvr *csvr_new(const csv_options *o, ingest_row_fn fn, void *ctx, ingest_
 {
     csvr *r = xcalloc(1, sizeof *r);
     r->o = o, r->fn = fn, r->ctx = ctx, r->st = st;
-    r->fd = -1;
     r->line = 1;
     r->skip = o->skip_lines > 0 ? o->skip_lines : 0;
     r->bom_check = true;
@@ -539,10 +584,9 @@ static int csvr_open(csvr *r, const char *path, char *err, size_t errlen)
     r->convert = !icv_is_utf8(enc);
     if (r->convert && icv_open(&r->conv, enc) != 0)
         return csvr_fail(err, errlen, "unknown encoding '%s'", enc);
-    r->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (r->fd < 0)
-        return csvr_fail(err, errlen, "cannot open: %s", strerror(errno));
-    posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    r->src = source_open(path, err, errlen);
+    if (!r->src)
+        return -1;
     r->block = xmalloc(CSVR_BLOCK);
     return 0;
 }
@@ -550,8 +594,7 @@ static int csvr_open(csvr *r, const char *path, char *err, size_t errlen)
 /* Releases everything the reader owns, closes the file. */
 static void csvr_free(csvr *r)
 {
-    if (r->fd >= 0)
-        close(r->fd);
+    source_close(r->src);
     if (r->convert)
         icv_close(&r->conv);
     csv_free(&r->p);

@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "config.h"
 #include "fx.h"
+#include "rule_tests.h"
 #include "rules.h"
 #include "run.h"
 #include "state.h"
+#include "tax.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -22,6 +25,8 @@ static const char usage_main[] =
     "           take new drops, settle touched periods, write reports and audit\n"
     "  check    [-c FILE]   validate config, FX table and rule files; writes nothing\n"
     "  status   [-c FILE] [--json]   files, periods and last runs from the state\n"
+    "  approve  [-c FILE] --partner ID --period P   release a statement held by control totals\n"
+    "  audit verify [-c FILE]   re-check the audit chain and the hash of every output\n"
     "  version  print the version\n"
     "\n"
     "Config: -c FILE, else $SETTLE_CONFIG, else ./settle.yaml.\n"
@@ -53,6 +58,23 @@ static const char usage_status[] =
     "Shows processed files, rejected rows, statements per partner and period with\n"
     "their status (provisional, final, held) and the last run.\n";
 
+static const char usage_approve[] =
+    "usage: settle approve [-c FILE] --partner ID --period P\n"
+    "\n"
+    "Releases a statement held because a file's control totals (trailer or manifest)\n"
+    "did not match what was read, after you have reviewed it. The approval is stored\n"
+    "and audited; the next `settle run` issues the statement. P is the period label\n"
+    "as in the reports: 2025-09-22, 2025-W39 or 2025-09.\n";
+
+static const char usage_audit[] =
+    "usage: settle audit verify [-c FILE]\n"
+    "\n"
+    "Re-hashes every entry of <audit>/audit.jsonl and checks the chain (seq and prev),\n"
+    "then re-hashes every output file as the latest entry naming it recorded it.\n"
+    "With $SETTLE_AUDIT_KEY_FILE set, every entry's hmac is checked with that key.\n"
+    "Prints \"audit chain OK: ...\" and exits 0, or names each broken line, changed or\n"
+    "missing file and exits 1; 2 on a config or key file error, 75 while a run is on.\n";
+
 /* The config path: -c, else $SETTLE_CONFIG, else ./settle.yaml. */
 static const char *config_path(const char *given)
 {
@@ -71,18 +93,20 @@ static int parse_day(const char *opt, const char *text, int32_t *day)
     return -1;
 }
 
-enum { OPT_DATE = 256, OPT_FROM, OPT_TO, OPT_PARTNER, OPT_DRY, OPT_JSON, OPT_HELP };
+enum { OPT_DATE = 256, OPT_FROM, OPT_TO, OPT_PARTNER, OPT_DRY, OPT_JSON, OPT_HELP, OPT_PERIOD };
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'}, {"date", required_argument, NULL, OPT_DATE},
     {"from", required_argument, NULL, OPT_FROM}, {"to", required_argument, NULL, OPT_TO},
     {"partner", required_argument, NULL, OPT_PARTNER}, {"dry-run", no_argument, NULL, OPT_DRY},
     {"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP},
+    {"period", required_argument, NULL, OPT_PERIOD},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct cli {
     const char *config;
+    const char *period;
     run_options run;
     bool json, help, has_date, has_from, has_to;
 } cli;
@@ -102,6 +126,7 @@ static int cli_option(cli *c, int opt, const char *arg, int argc)
         return 0;
     case OPT_DRY: c->run.dry_run = true; return 0;
     case OPT_JSON: c->json = true; return 0;
+    case OPT_PERIOD: c->period = arg; return 0;
     case OPT_HELP: c->help = true; return 0;
     default: return -1;
     }
@@ -154,23 +179,27 @@ int settle_check(const char *path)
     settle_config cfg;
     diag d;
     diag_init(&d);
-    int bad = config_load(path, &cfg, &d) != 0;
+    int bad = config_load(path, &cfg, &d) != 0, passed = 0, failed = 0;
     if (!bad) {
-        run_check_supported(&cfg, &d);
         fx_table *fx = cfg.fx_rates ? fx_load(cfg.fx_rates, &d) : fx_empty();
         fx_free(fx);
+        tax_table *tax = cfg.tax_tables ? tax_load(cfg.tax_tables, &d) : NULL;
         rules_engine *re = rules_open();
+        rules_set_tax(re, tax);
         for (size_t i = 0; i < cfg.n_partners; i++) {
             char sha[65];
             rules_load(re, cfg.partners[i].id, cfg.partners[i].rules, sha, &d);
         }
         rules_close(re);
+        if (d.n == 0) /* rule tests only once config, tables and rule files are valid */
+            rule_tests_run(&cfg, tax, &d, &passed, &failed);
+        tax_free(tax);
         bad = d.n > 0;
         config_free(&cfg);
     }
     diag_print(&d, stderr);
     if (!bad)
-        printf("settle check: %s is valid\n", path);
+        printf("%d rule tests passed\nsettle check: %s is valid\n", passed, path);
     diag_free(&d);
     return bad ? EXIT_USAGE : EXIT_CLEAN;
 }
@@ -199,12 +228,49 @@ int settle_status(const char *path, bool json)
     return code;
 }
 
+/* `settle approve`: needs exactly one --partner and a --period. */
+static int cli_approve(const cli *c, const char *cfg)
+{
+    if (c->run.n_partners != 1 || !c->period) {
+        fprintf(stderr, "settle: approve needs --partner ID and --period P\n%s", usage_approve);
+        return EXIT_USAGE;
+    }
+    return settle_approve(cfg, c->run.partners[0], c->period);
+}
+
+/* `settle audit <sub-verb> [-c FILE]`: argv[0] is "audit"; only `verify` so far. */
+static int cli_audit(int argc, char **argv)
+{
+    const char *sub = argc >= 2 ? argv[1] : "";
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help"))
+        return fputs(usage_audit, stdout), EXIT_CLEAN;
+    if (strcmp(sub, "verify") != 0) {
+        fprintf(stderr, "settle: audit %s%s\n%s", sub[0] ? "has no sub-verb " : "needs a sub-verb",
+                sub, usage_audit);
+        return EXIT_USAGE;
+    }
+    cli c = {0};
+    int rc = cli_parse(&c, argc - 1, argv + 1, usage_audit);
+    bool extra = c.run.n_partners || c.run.has_range || c.run.dry_run || c.json || c.period;
+    free(c.run.partners);
+    if (rc == 0 && extra)
+        fprintf(stderr, "settle: audit verify takes only -c FILE\n%s", usage_audit);
+    if (rc != 0 || extra)
+        return EXIT_USAGE;
+    if (c.help)
+        return fputs(usage_audit, stdout), EXIT_CLEAN;
+    return settle_audit_verify(config_path(c.config));
+}
+
 /* Dispatches a verb with its usage text. */
 static int run_verb(const char *verb, int argc, char **argv)
 {
+    if (!strcmp(verb, "audit"))
+        return cli_audit(argc, argv);
     static const struct {
         const char *name, *usage;
-    } verbs[] = {{"run", usage_run}, {"check", usage_check}, {"status", usage_status}};
+    } verbs[] = {{"run", usage_run}, {"check", usage_check}, {"status", usage_status},
+                 {"approve", usage_approve}};
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
         if (strcmp(verb, verbs[i].name) != 0)
             continue;
@@ -220,8 +286,10 @@ static int run_verb(const char *verb, int argc, char **argv)
             rc = settle_run(&c.run);
         else if (i == 1)
             rc = settle_check(cfg);
-        else
+        else if (i == 2)
             rc = settle_status(cfg, c.json);
+        else
+            rc = cli_approve(&c, cfg);
         free(c.run.partners);
         return rc;
     }

@@ -347,9 +347,9 @@ int normalise_row(normaliser *n, const ingest_row *row, txn *out, size_t *n_out,
     if (row->status == ROW_FIELD_TOO_LONG)
         return reject(rej, REJ_FIELD_TOO_LONG, "%s longer than the field limit%.*s", "a field",
                       (slice){"", 0});
-    if (row->status == ROW_BAD_ENCODING)
-        return reject(rej, REJ_BAD_ENCODING, "%s: bytes invalid in the file's encoding%.*s",
-                      "row", (slice){"", 0});
+    if (row->status == ROW_BAD_SYNTAX)
+        return reject(rej, REJ_BAD_ROW, "%s%.*s", row->problem ? row->problem : "malformed row",
+                      (slice){"", 0});
     slice id = row_get(n, row, SLOT_ID);
     rej->id = id;
     if (check_width(n, row, rej) != 0)
@@ -361,4 +361,26 @@ int normalise_row(normaliser *n, const ingest_row *row, txn *out, size_t *n_out,
     if (n->pc->has_amounts)
         return normalise_round(n, row, id, out, n_out, rej);
     return normalise_single(n, row, id, out, n_out, rej);
+}
+
+/* Adds one amount text to the control sum; text that is not a number is skipped. */
+static void control_add_text(const normaliser *n, slice text, control_sum *sum)
+{
+    decsum_format f = {n->dialect.decimal, n->dialect.thousands, n->dialect.allow_exp};
+    if (text.n && decsum_add_text(&sum->total, text.p, text.n, &f) != 0)
+        sum->unreadable++;
+}
+
+void normaliser_control_add(const normaliser *n, const ingest_row *row, control_sum *sum)
+{
+    sum->rows++;
+    if (row->status != ROW_OK)
+        return;
+    if (!n->pc->has_amounts) {
+        control_add_text(n, row_get(n, row, SLOT_AMOUNT), sum);
+        return;
+    }
+    for (int t = 0; t < TX_TYPE_COUNT; t++)
+        if (n->col[SLOT_AMOUNTS_BASE + t] >= 0)
+            control_add_text(n, row_get(n, row, SLOT_AMOUNTS_BASE + t), sum);
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "decsum.h"
 #include "ingest.h"
 #include "strmap.h"
 #include "tz.h"
@@ -49,6 +50,22 @@ typedef struct norm_reject {
  * normaliser (composed ids) until the next call.
  */
 int normalise_row(normaliser *n, const ingest_row *row, txn *out, size_t *n_out, norm_reject *rej);
+
+/*
+ * Control totals of a file (control: in the partner config): rows seen and
+ * the exact sum of the amount field(s) as written.
+ */
+typedef struct control_sum {
+    int64_t rows;
+    decsum total;          /* sum of the readable amounts */
+    int64_t unreadable;    /* amount fields that do not read as a number */
+} control_sum;
+
+/*
+ * Counts a data row into *sum and adds its amount field(s) (every amounts:
+ * column) read in the partner's number format. Needs normaliser_start_file.
+ */
+void normaliser_control_add(const normaliser *n, const ingest_row *row, control_sum *sum);
 
 /* Exponent of the currency interned as id `cur` (cached). */
 int normaliser_exponent(const normaliser *n, int cur);

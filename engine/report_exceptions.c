@@ -19,7 +19,7 @@
 
 struct exceptions_writer {
     char *dir;   /* owned; <reports>/<label> */
-    char *tmp;   /* owned; <dir>/.exceptions.csv.tmp.<pid> */
+    char *tmp;   /* owned; <dir>/.exceptions.csv.tmp (fixed: one run at a time) */
     char *path;  /* owned; <dir>/exceptions.csv */
     int fd;      /* open temp file */
     int error;   /* errno of the first failed write, 0 when none */
@@ -79,7 +79,7 @@ exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, 
     exceptions_writer *w = xcalloc(1, sizeof *w);
     w->dir = path_join(reports_dir, label);
     w->path = path_join(w->dir, "exceptions.csv");
-    char *name = xasprintf(".exceptions.csv.tmp.%ld", (long)getpid());
+    char *name = xstrdup(".exceptions.csv.tmp");
     w->tmp = path_join(w->dir, name);
     free(name);
     if (mkdir_p(w->dir) != 0 ||

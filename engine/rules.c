@@ -16,6 +16,9 @@
  *   - A count hook checks the instruction budget, the wall clock and memory
  *     every RULES_HOOK_EVERY instructions. Once a limit trips, the hook fires
  *     on every instruction, so a rule cannot swallow the error with pcall.
+ *   - The hook never fires inside C functions, so string.find, match, gmatch
+ *     and gsub are settle's own (rules_pattern.c): they count matcher steps
+ *     against the same budget and deadline and raise "pattern too complex".
  *   - Every Lua API call runs inside rl_protected, so no error (not even out
  *     of memory) escapes to the panic handler; afterwards the stack, hook and
  *     limits are reset and garbage is collected, and the next partner settles
@@ -131,7 +134,12 @@ static void rl_seal_strings(lua_State *L)
     lua_pop(L, 3);
 }
 
-/* Protected set-up: opens the allowed standard libraries and seals strings. */
+/*
+ * Protected set-up: opens the allowed standard libraries, replaces the
+ * pattern functions of `string` by settle's budgeted ones (before any copy
+ * of `string` is made, so every rule environment and the string metatable
+ * get them) and seals strings.
+ */
 static int rl_setup(lua_State *L)
 {
     static const luaL_Reg libs[] = {
@@ -143,11 +151,14 @@ static int rl_setup(lua_State *L)
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
     }
+    lua_getglobal(L, LUA_STRLIBNAME);
+    rules_pattern_install(L, -1, rules_engine_of(L));
+    lua_pop(L, 1);
     rl_seal_strings(L);
     return 0;
 }
 
-/* Sets copies of string, table, math, utf8 and a new money on the env on top. */
+/* Sets copies of string, table, math, utf8 and new money and tax on the env on top. */
 static void rl_env_libs(lua_State *L)
 {
     rl_copy_lib(L, LUA_STRLIBNAME, rl_no_string);
@@ -160,6 +171,8 @@ static void rl_env_libs(lua_State *L)
     lua_setfield(L, -2, LUA_UTF8LIBNAME);
     rules_money_push(L);
     lua_setfield(L, -2, "money");
+    rules_tax_push(L);
+    lua_setfield(L, -2, "tax");
 }
 
 static const char *const rl_base_names[] = {
@@ -170,7 +183,7 @@ static const char *const rl_base_names[] = {
 /*
  * Pushes a fresh environment for one rule file: the base allow-list, the
  * sandbox's own print/setmetatable and metatable (rules_base_set), copies of
- * string (no dump), table, math (no random), utf8, a new `money` table and _G
+ * string (no dump), table, math (no random), utf8, new `money` and `tax` tables and _G
  * pointing at itself. Raises on OOM.
  */
 static void rl_push_env(lua_State *L, const char *path)
@@ -368,6 +381,12 @@ void rules_close(rules_engine *re)
     }
     free(re->rules);
     free(re);
+}
+
+/* Sets the borrowed tax table rules read through tax.rate / tax.apply (NULL: none). */
+void rules_set_tax(rules_engine *re, const tax_table *t)
+{
+    re->tax = t;
 }
 
 /* The record of `partner`, or NULL when none was loaded. */

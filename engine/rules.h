@@ -3,8 +3,9 @@
  *
  * One Lua state per run; each rule file is compiled from text (never
  * bytecode) into its own environment that holds only base (safe subset),
- * string, table, math, utf8 and the `money` library. Money crosses into Lua as
- * integers in minor units; any float returned where money is expected is a
+ * string, table, math, utf8, the `money` library and the read-only `tax`
+ * library (rates from the tax table). Money crosses into Lua as integers in
+ * minor units; any float returned where money is expected is a
  * rule error naming the file and line.
  */
 #ifndef SETTLE_RULES_H
@@ -14,6 +15,7 @@
 
 #include "config.h"
 #include "statement.h"
+#include "tax.h"
 #include "util.h"
 
 typedef struct rules_engine rules_engine;
@@ -21,6 +23,14 @@ typedef struct rules_engine rules_engine;
 /* Opens the Lua state. Never NULL (out of memory exits, see util.h). */
 rules_engine *rules_open(void);
 void rules_close(rules_engine *re);
+
+/*
+ * Gives rules the tax table behind tax.rate / tax.apply. `t` is borrowed: it
+ * must outlive the engine (or be replaced first). NULL (the default) means no
+ * tax table is configured: those calls raise a rule error saying so. Call it
+ * before rules_load, as top-level rule code may already look up rates.
+ */
+void rules_set_tax(rules_engine *re, const tax_table *t);
 
 /*
  * Compiles rule file `path` for partner `partner_id` (text only) and runs its

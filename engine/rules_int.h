@@ -1,7 +1,8 @@
 /*
  * rules_int.h - private to the rules module (rules.c, rules_money.c,
- * rules_view.c): the engine struct, sandbox limits and the functions the three
- * files share. Nothing outside engine/rules*.c includes this header.
+ * rules_view.c, rules_pattern.c): the engine struct, sandbox limits and the
+ * functions these files share. Nothing outside engine/rules*.c includes this
+ * header, except tests/unit/test_pattern.c (for rules_pattern_install).
  *
  * Memory: the engine owns its lua_State and every string in `rule_rec`.
  * Lua values live in the state; C code keeps them only through registry refs.
@@ -29,6 +30,7 @@
 #define RULES_MAX_FILE (1u << 20)        /* bytes of one rule file */
 #define RULES_MAX_LINES 10000            /* statement lines one settle() may return */
 #define RULES_HOOK_EVERY 1000            /* instructions between limit checks */
+#define RULES_PATTERN_MAX_STEPS 10000000L /* matcher steps per pattern call, see rules_pattern.c */
 
 /* One loaded rule file, per partner. */
 typedef struct rule_rec {
@@ -48,6 +50,7 @@ struct rules_engine {
     bool in_rule;        /* rule code is running (tracebacks are useful) */
     char where[96];      /* "path:line:" last seen by the hook */
     int exponent;        /* of the running settle()'s currency; -1 outside settle() */
+    const tax_table *tax; /* borrowed (rules_set_tax); NULL: no tax table configured */
     rule_rec *rules;     /* owned array */
     size_t n_rules, cap_rules;
 };
@@ -69,8 +72,52 @@ rules_engine *rules_engine_of(lua_State *L);
 
 /* rules_money.c: pushes a new `money` library table (one per rule environment). */
 void rules_money_push(lua_State *L);
+/* rules_money.c: pushes a new read-only `tax` library (one per rule environment). */
+void rules_tax_push(lua_State *L);
 /* rules_money.c: sets the sandbox's print/setmetatable and metatable on the env on top. */
 void rules_base_set(lua_State *L, const char *path);
+
+/* Lua patterns with a step budget (rules_pattern.c, rules_pattern_match.c). */
+#define RULES_PM_MAX_CAPTURES 32 /* as LUA_MAXCAPTURES */
+#define RULES_PM_CAP_OPEN (-1)   /* capture length: not closed yet */
+#define RULES_PM_CAP_POS (-2)    /* capture length: position capture () */
+
+/* State of one pattern call; points into Lua strings anchored on the stack. */
+typedef struct rules_pm {
+    lua_State *L;
+    rules_engine *re;   /* borrowed; NULL: only the per-call cap applies */
+    const char *src, *src_end, *pat_end;
+    long left;          /* steps this call may still take, current chunk included */
+    long chunk, tick;   /* size of the current chunk and steps left in it */
+    int depth;          /* match() nesting still allowed */
+    int level;          /* captures started */
+    struct { const char *init; ptrdiff_t len; } cap[RULES_PM_MAX_CAPTURES];
+} rules_pm;
+
+/*
+ * rules_pattern_match.c: starts one call on subject s (ls bytes) and a
+ * pattern ending at pat_end, with a budget of RULES_PATTERN_MAX_STEPS or the
+ * rule's remaining instruction budget if smaller. The engine is the calling
+ * C closure's upvalue 1 (a light userdata, may be NULL); it counts only while
+ * a rule runs.
+ */
+void rules_pm_init(rules_pm *ms, lua_State *L, const char *s, size_t ls, const char *pat_end);
+/* rules_pattern_match.c: charges the steps taken so far to the rule's budget. */
+void rules_pm_flush(rules_pm *ms);
+/*
+ * rules_pattern_match.c: one match attempt of pattern p at s (captures reset).
+ * Returns the end of the match or NULL. Raises on a malformed pattern and
+ * "pattern too complex ..." on nesting, step or time limits.
+ */
+const char *rules_pm_match(rules_pm *ms, const char *s, const char *p);
+/*
+ * rules_pattern.c: sets settle's own find, match, gmatch and gsub (Lua 5.4
+ * patterns with a step budget) on the table at idx. `re` (borrowed; may be
+ * NULL, as in tests/unit/test_pattern.c, the one user outside engine/rules*.c)
+ * gives the instruction budget and deadline of the running rule call. Raises
+ * only on out of memory.
+ */
+void rules_pattern_install(lua_State *L, int idx, rules_engine *re);
 
 /* rules_view.c: pushes the `p` table for one statement (st->agg must be set). */
 void rules_view_push_period(lua_State *L, const statement *st);

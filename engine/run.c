@@ -24,25 +24,9 @@ static int load_config(const char *path, settle_config *cfg)
     diag d;
     diag_init(&d);
     int rc = config_load(path, cfg, &d);
-    if (rc == 0 && run_check_supported(cfg, &d) != 0)
-        rc = -1;
     diag_print(&d, stderr);
     diag_free(&d);
     return rc;
-}
-
-int run_check_supported(const settle_config *cfg, diag *d)
-{
-    int bad = 0;
-    for (size_t i = 0; i < cfg->n_partners; i++) {
-        if (cfg->partners[i].format != FORMAT_JSON)
-            continue;
-        diag_add(d, cfg->path, cfg->partners[i].line, 0,
-                 "partners.%s.format: json drops are not supported by this version of settle "
-                 "yet; use csv", cfg->partners[i].id);
-        bad++;
-    }
-    return bad;
 }
 
 /* Marks the partners this run covers; -1 when a --partner is unknown. */
@@ -75,6 +59,19 @@ static fx_table *load_fx(const settle_config *cfg)
     return t;
 }
 
+/* Loads the tax table named by the config into rc->tax (none: NULL); -1 after printing. */
+static int load_tax(run_ctx *rc)
+{
+    if (!rc->cfg->tax_tables)
+        return 0;
+    diag d;
+    diag_init(&d);
+    rc->tax = tax_load(rc->cfg->tax_tables, &d);
+    diag_print(&d, stderr);
+    diag_free(&d);
+    return rc->tax ? 0 : -1;
+}
+
 /* Compiles the rule file of every selected partner; -1 on any error. */
 static int load_rules(run_ctx *rc)
 {
@@ -94,7 +91,7 @@ static int load_rules(run_ctx *rc)
  * Takes <state>/settle.lock with flock (released by the kernel if we die, so
  * a stale lock never blocks). On contention prints the holder and returns -1.
  */
-static int take_lock(const char *state_dir, int *fd_out)
+int run_lock(const char *state_dir, int *fd_out)
 {
     if (mkdir_p(state_dir) != 0)
         return fprintf(stderr, "settle: cannot create %s: %s\n", state_dir, strerror(errno)), -2;
@@ -192,17 +189,20 @@ static int ingest_all(run_ctx *rc)
 static int run_exit_code(const run_ctx *rc)
 {
     const run_totals *t = &rc->totals;
-    return (t->rejected || t->files_failed || t->held || t->rule_failures) ? EXIT_ATTENTION
-                                                                          : EXIT_CLEAN;
+    bool attention = t->rejected || t->files_failed || t->files_waiting ||
+                     t->control_mismatches || t->held || t->rule_failures;
+    return attention ? EXIT_ATTENTION : EXIT_CLEAN;
 }
 
 /* The one-line summary printed at the end (also stored with the run). */
 static char *run_summary(const run_ctx *rc, int64_t ms)
 {
     const run_totals *t = &rc->totals;
-    return xasprintf("%lld files (%lld skipped, %lld unreadable), %lld rows, %lld transactions, "
-                     "%lld duplicates, %lld rejected; %lld statements (%lld held) in %lld.%03llds",
+    return xasprintf("%lld files (%lld skipped, %lld quarantined, %lld waiting), %lld rows, "
+                     "%lld transactions, %lld duplicates, %lld rejected; %lld statements "
+                     "(%lld held) in %lld.%03llds",
                      (long long)t->files, (long long)t->files_skipped, (long long)t->files_failed,
+                     (long long)t->files_waiting,
                      (long long)t->rows, (long long)t->transactions, (long long)t->duplicates,
                      (long long)t->rejected, (long long)t->statements, (long long)t->held,
                      (long long)(ms / 1000), (long long)(ms % 1000));
@@ -234,14 +234,20 @@ static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
         state_rollback(rc->st);
         return code;
     }
-    if (state_run_end(rc->st, rc->run_id, now, code, *summary) != 0 || state_commit(rc->st) != 0) {
+    char *fields = run_audit_fields(rc, code);
+    int journal = state_run_journal(rc->st, rc->run_id, fields);
+    free(fields);
+    if (journal != 0 || state_run_end(rc->st, rc->run_id, now, code, *summary) != 0 ||
+        state_commit(rc->st) != 0) {
         fprintf(stderr, "settle: run failed, nothing recorded: %s\n", state_error(rc->st));
         state_rollback(rc->st);
         return EXIT_FAILED;
     }
-    if (run_audit(rc, code) != 0) { /* the state is committed: say so, do not claim exit 3 */
-        fprintf(stderr, "settle: the run is recorded in the state but its audit entry is "
-                        "missing; fix the audit folder and check `settle status`\n");
+    if (run_quarantine_flush(rc) != 0)
+        code = EXIT_ATTENTION; /* recorded; the files stay in the inbox for the next run */
+    if (run_audit_flush(rc->cfg, rc->st) != 0) { /* committed: do not claim exit 3 */
+        fprintf(stderr, "settle: the run is recorded in the state but its audit entry could "
+                        "not be written; the next run writes it once the audit folder works\n");
         return EXIT_ATTENTION;
     }
     return code;
@@ -260,6 +266,9 @@ static int run_prepare(run_ctx *rc, settle_config *cfg, const run_options *o, bo
     rc->business_zone = tz_load(cfg->timezone, zerr, sizeof zerr);
     rc->rules_sha = xcalloc(cfg->n_partners, sizeof *rc->rules_sha);
     rc->re = rules_open();
+    if (load_tax(rc) != 0)
+        return EXIT_USAGE;
+    rules_set_tax(rc->re, rc->tax);
     if (!rc->business_zone || load_rules(rc) != 0)
         return EXIT_USAGE;
     rc->today = business_today(rc);
@@ -277,9 +286,11 @@ static void run_free(run_ctx *rc)
     path_list_free(&rc->written);
     sbuf_free(&rc->audit_files);
     sbuf_free(&rc->audit_statements);
+    run_quarantine_free(rc);
     if (rc->re)
         rules_close(rc->re);
     fx_free(rc->fx);
+    tax_free(rc->tax);
     tz_free(rc->business_zone);
     state_close(rc->st);
 }
@@ -294,7 +305,7 @@ int settle_run(const run_options *o)
     int code = -1, lock_fd = -1;
     code = run_prepare(&rc, &cfg, o, &selected);
     if (code < 0) {
-        int lk = take_lock(cfg.paths.state, &lock_fd);
+        int lk = run_lock(cfg.paths.state, &lock_fd);
         code = lk == -1 ? EXIT_LOCKED : lk < -1 ? EXIT_FAILED : -1;
     }
     char err[256];
@@ -302,6 +313,8 @@ int settle_run(const run_options *o)
         fprintf(stderr, "settle: cannot open state: %s\n", err);
         code = EXIT_FAILED;
     }
+    if (code < 0 && !rc.dry_run && run_audit_flush(&cfg, rc.st) != 0) /* an earlier run cut off: repair */
+        fprintf(stderr, "settle: warning: an earlier run's audit entry is still missing\n");
     char *summary = NULL;
     if (code < 0)
         code = run_transaction(&rc, t0, &summary);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "state.h"
 
 typedef struct run_options {
     const char *config;      /* resolved config path */
@@ -22,11 +23,21 @@ typedef struct run_options {
 
 int settle_run(const run_options *o);
 /*
- * Adds an error for every partner this version cannot read (format: json),
- * so `check` and `run` refuse it instead of misreading it. Returns the count.
+ * Takes <state_dir>/settle.lock (flock; the kernel drops it when the holder
+ * dies). Returns 0 with the descriptor (close it to release), -1 when another
+ * run holds it (holder printed), -2 on an I/O error (printed).
  */
-int run_check_supported(const settle_config *cfg, diag *d);
+int run_lock(const char *state_dir, int *fd_out);
+/*
+ * Appends every committed run entry still unaudited in the state's journal
+ * (this run's, or one a crash cut off) to the audit log, and marks it. An
+ * entry already last in the log is only marked. -1 with a message printed.
+ * Call with the run lock held.
+ */
+int run_audit_flush(const settle_config *cfg, state *st);
 int settle_check(const char *config);
+/* `settle approve`: releases a statement held by control totals (see approve.c). */
+int settle_approve(const char *config, const char *partner, const char *period);
 int settle_status(const char *config, bool json);
 
 #endif

@@ -45,13 +45,14 @@ static void audit_rules(sbuf *b, const run_ctx *rc)
     sbuf_addc(b, ']');
 }
 
-int run_audit(run_ctx *rc, int exit_code)
+char *run_audit_fields(const run_ctx *rc, int exit_code)
 {
-    char cfg_sha[65], err[256];
+    char cfg_sha[65];
     sha256_hex(rc->cfg->sha256, cfg_sha);
     sbuf b;
     sbuf_init(&b);
-    sbuf_addf(&b, "\"run_id\":%lld,\"exit_code\":%d,\"config\":", (long long)rc->run_id, exit_code);
+    sbuf_addf(&b, "\"run_id\":%lld,\"exit_code\":%d,\"config\":", (long long)rc->run_id,
+              exit_code);
     sbuf_add_json_str(&b, rc->cfg->path, strlen(rc->cfg->path));
     sbuf_addf(&b, ",\"config_sha256\":\"%s\"", cfg_sha);
     audit_rules(&b, rc);
@@ -64,9 +65,39 @@ int run_audit(run_ctx *rc, int exit_code)
               (long long)t->rows, (long long)t->transactions, (long long)t->duplicates,
               (long long)t->rejected, (long long)t->statements, (long long)t->held);
     audit_outputs(&b, &rc->written);
-    int rc_ = audit_append(rc->cfg->paths.audit, "run", b.buf, err, sizeof err);
-    if (rc_ != 0)
-        fprintf(stderr, "settle: %s\n", err);
-    sbuf_free(&b);
-    return rc_;
+    return sbuf_take(&b);
+}
+
+/* Appends one journalled run entry unless the log's last entry is it already. */
+static int audit_flush_one(const settle_config *cfg, int64_t run_id, const char *fields)
+{
+    char needle[48], err[256];
+    bool present;
+    snprintf(needle, sizeof needle, ",\"run_id\":%lld,", (long long)run_id);
+    if (audit_last_contains(cfg->paths.audit, needle, &present) != 0) {
+        fprintf(stderr, "settle: cannot read the audit log in %s\n", cfg->paths.audit);
+        return -1;
+    }
+    if (present)
+        return 0;
+    if (audit_append(cfg->paths.audit, "run", fields, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "settle: %s\n", err);
+    return -1;
+}
+
+int run_audit_flush(const settle_config *cfg, state *st)
+{
+    int64_t id;
+    char *fields;
+    if (state_run_unaudited(st, &id, &fields) != 0)
+        return -1;
+    while (id) {
+        int rc = audit_flush_one(cfg, id, fields);
+        free(fields);
+        if (rc != 0 || state_run_audited(st, id) != 0 ||
+            state_run_unaudited(st, &id, &fields) != 0)
+            return -1;
+    }
+    return 0;
 }

@@ -3,17 +3,19 @@
  * in <inbox>/<partner>/ is read, normalised, deduplicated and summed into
  * cells, with rejected rows kept in the state. A file counts all or nothing:
  * its state changes sit in a savepoint and its new ids are remembered in a
- * journal, both undone if the file turns out unreadable.
+ * journal, both undone if the file turns out unreadable (it is then queued
+ * for quarantine, run_drops.c). Control totals, when the partner declares
+ * them, are checked here; a mismatch is stored and holds the file's periods.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cells.h"
+#include "control.h"
 #include "ingest.h"
 #include "normalise.h"
 #include "run_int.h"
@@ -37,6 +39,14 @@ typedef struct file_ctx {
     bool state_failed;          /* the state store failed: the run must stop */
     int32_t last_day;           /* latest day of a counted transaction, INT32_MIN when none */
     char err[256];
+    /* control totals (pc->control) */
+    bool control;               /* the partner declares totals */
+    bool lookahead;             /* CSV trailer without marker: the last row is held back */
+    control_sum read;           /* what this file held */
+    control_decl decl;          /* what the partner declared */
+    uint64_t trailer_line;      /* 0 until a trailer row was met */
+    bool after_trailer;         /* data rows followed the trailer */
+    row_copy held;              /* lookahead: the previous row */
 } file_ctx;
 
 /* Remembers a business day of this file (a handful per file). */
@@ -145,15 +155,14 @@ static int file_header(file_ctx *f, const ingest_row *row)
     return 1;
 }
 
-/* Row callback of the reader: normalise, dedup, sum or reject. */
-static int file_row(void *ctx, const ingest_row *row)
+/* One data row: count it for control totals, normalise, dedup, sum or reject. */
+static int file_data_row(file_ctx *f, const ingest_row *row)
 {
-    file_ctx *f = ctx;
-    if (row->is_header)
-        return file_header(f, row);
-    if (!f->header_done && file_header(f, NULL) != 0)
-        return 1;
     f->counts.rows++;
+    if (f->control) {
+        normaliser_control_add(f->norm, row, &f->read);
+        f->after_trailer |= f->trailer_line != 0;
+    }
     txn out[TX_TYPE_COUNT];
     size_t n;
     norm_reject rej;
@@ -164,6 +173,37 @@ static int file_row(void *ctx, const ingest_row *row)
         rc = file_take_txn(f, row, &out[i]);
     f->state_failed = rc != 0;
     return rc != 0 ? 2 : 0;
+}
+
+/* True when a CSV row is the trailer marked by control.marker. */
+static bool is_marked_trailer(const file_ctx *f, const ingest_row *row)
+{
+    const char *m = f->pc->control.marker;
+    return m && f->pc->control.trailer && row->n_fields > 0 &&
+           slice_eq(slice_trim(row->fields[0]), m);
+}
+
+/* Row callback of the reader: header, trailer, or data (one row late with lookahead). */
+static int file_row(void *ctx, const ingest_row *row)
+{
+    file_ctx *f = ctx;
+    if (row->is_header)
+        return file_header(f, row);
+    if (!f->header_done && file_header(f, NULL) != 0)
+        return 1;
+    if (row->is_trailer || is_marked_trailer(f, row)) {
+        if (row->is_trailer)
+            control_from_json_row(row, &f->decl);
+        else
+            control_from_csv_row(&f->pc->control, row, &f->decl);
+        f->trailer_line = row->line;
+        return 0;
+    }
+    if (!f->lookahead)
+        return file_data_row(f, row);
+    int rc = f->held.has ? file_data_row(f, &f->held.row) : 0;
+    row_copy_set(&f->held, row);
+    return rc;
 }
 
 /* Undoes a failed file: its ids are forgotten, its state rolled back. */
@@ -213,8 +253,8 @@ static void file_audit(file_ctx *f, const char *sha, const char *outcome)
         sbuf_addf(b, ",\"rows\":%lld,\"transactions\":%lld,\"duplicates\":%lld,\"rejected\":%lld",
                   (long long)f->counts.rows, (long long)f->counts.transactions,
                   (long long)f->counts.duplicates, (long long)f->counts.rejected);
-    if (f->failed) {
-        sbuf_adds(b, ",\"reason\":");
+    if (f->err[0]) {
+        sbuf_adds(b, f->failed ? ",\"reason\":" : ",\"control\":");
         sbuf_add_json_str(b, f->err, strlen(f->err));
     }
     sbuf_addc(b, '}');
@@ -230,26 +270,80 @@ static void file_totals(run_ctx *rc, const file_ctx *f)
     rc->totals.rejected += f->counts.rejected;
 }
 
+/* The wanted JSON paths: every mapped field's name (slots without one are skipped). */
+static size_t json_paths(const partner_config *pc, const char **paths)
+{
+    size_t n = 0;
+    for (int i = 0; i < SLOT_COUNT; i++)
+        if (pc->fields[i].name)
+            paths[n++] = pc->fields[i].name;
+    return n;
+}
+
+/* Reads the file with the partner's reader; the ingest_*_file result. */
+static int file_read(file_ctx *f, const char *path)
+{
+    const partner_config *pc = f->pc;
+    ingest_stats stats;
+    if (pc->format == FORMAT_CSV)
+        return ingest_csv_file(path, &pc->csv, file_row, f, &stats, f->err, sizeof f->err);
+    const char *paths[SLOT_COUNT], *control[2] = {pc->control.count.name, pc->control.sum.name};
+    json_options o = {pc->json_records};
+    size_t n_control = pc->control.trailer ? 2 : 0;
+    return ingest_json_file(path, &o, paths, json_paths(pc, paths), control, n_control, file_row,
+                            f, &stats, f->err, sizeof f->err);
+}
+
+/* An unreadable file: undone, recorded as quarantined, queued to be moved. */
+static int file_unreadable(file_ctx *f, const char *path, const char *name, const char *sha,
+                           int64_t size)
+{
+    run_ctx *rc = f->rc;
+    f->failed = true;
+    fprintf(stderr, "settle: %s: unreadable, moved to quarantine: %s\n", f->relpath, f->err);
+    file_undo(f);
+    if (state_file_quarantined(rc->st, rc->run_id, f->pc->id, f->relpath, sha, size, f->err) != 0)
+        return -1;
+    run_quarantine_add(rc, f->pc->id, path, name, sha, f->err);
+    rc->totals.files_failed++;
+    file_audit(f, sha, "quarantined");
+    return 0;
+}
+
+/* Compares declared and read control totals; stores a mismatch. -1 on state failure. */
+static int file_control(file_ctx *f, const char *sha)
+{
+    if (!f->control)
+        return 0;
+    if (f->lookahead && f->held.has)
+        control_from_csv_row(&f->pc->control, &f->held.row, &f->decl);
+    char *m = f->after_trailer ? xasprintf("%s is not the last row", f->decl.where)
+                               : control_check(&f->decl, &f->read, &f->pc->csv, sha);
+    if (!m)
+        return 0;
+    fprintf(stderr, "settle: %s: control totals do not match, its statements are held: %s\n",
+            f->relpath, m);
+    f->rc->totals.control_mismatches++;
+    int rc = state_file_control(f->rc->st, f->file_id, m);
+    snprintf(f->err, sizeof f->err, "%s", m);
+    free(m);
+    return rc;
+}
+
 /* Reads one file (already known to be new) into the state. -1 on state failure. */
-static int file_process(file_ctx *f, size_t pi, const char *path, const char *sha, int64_t size)
+static int file_process(file_ctx *f, size_t pi, const char *path, const char *name,
+                        const char *sha, int64_t size)
 {
     run_ctx *rc = f->rc;
     if (state_savepoint(rc->st) != 0 ||
         state_file_add(rc->st, rc->run_id, f->pc->id, f->relpath, sha, size, &f->file_id) != 0)
         return -1;
-    ingest_stats stats;
-    int r = ingest_csv_file(path, &f->pc->csv, file_row, f, &stats, f->err, sizeof f->err);
+    int r = file_read(f, path);
     if (f->state_failed)
         return -1;
-    if (r < 0 || f->failed) {
-        f->failed = true;
-        fprintf(stderr, "settle: %s: unreadable, not counted: %s\n", f->relpath, f->err);
-        file_undo(f);
-        rc->totals.files_failed++;
-        file_audit(f, sha, "unreadable");
-        return 0;
-    }
-    if (file_commit(f, pi) != 0)
+    if (r < 0 || f->failed)
+        return file_unreadable(f, path, name, sha, size);
+    if (file_control(f, sha) != 0 || file_commit(f, pi) != 0)
         return -1;
     file_totals(rc, f);
     file_audit(f, sha, "processed");
@@ -268,75 +362,80 @@ static void file_reset(file_ctx *f)
     f->header_done = f->failed = f->state_failed = false;
     f->last_day = INT32_MIN;
     f->err[0] = 0;
+    memset(&f->read, 0, sizeof f->read);
+    memset(&f->decl, 0, sizeof f->decl);
+    f->trailer_line = 0;
+    f->after_trailer = false;
+    f->held.has = false;
+    f->control = f->pc->control.trailer || f->pc->control.manifest;
+    f->lookahead = f->pc->control.trailer && f->pc->format == FORMAT_CSV && !f->pc->control.marker;
 }
 
-/* Hashes, skips when already processed, else processes one file. */
+/*
+ * With control.manifest: reads the drop's manifest into f->decl. Returns 1
+ * when it has not arrived (the drop waits in the inbox), else 0; a manifest
+ * that cannot be read leaves decl not present, with the reason in `where`.
+ */
+static int file_manifest(file_ctx *f, const char *dir, const char *name)
+{
+    const control_options *o = &f->pc->control;
+    if (!o->manifest)
+        return 0;
+    char *mname = control_manifest_name(o->manifest, name), *mpath = path_join(dir, mname);
+    char err[160];
+    int waiting = access(mpath, F_OK) != 0;
+    if (waiting) {
+        fprintf(stderr, "settle: %s: waiting for its manifest %s; not read yet\n", f->relpath,
+                mname);
+        f->rc->totals.files_waiting++;
+    } else if (control_read_manifest(mpath, mname, o, &f->decl, err, sizeof err) != 0) {
+        snprintf(f->decl.where, sizeof f->decl.where, "manifest %.40s: %.100s", mname, err);
+    }
+    free(mname);
+    free(mpath);
+    return waiting;
+}
+
+/* Hashes the file and decides: skip (processed before), wait (no manifest) or process. */
+static int file_take(file_ctx *f, size_t pi, const char *dir, const char *path, const char *name)
+{
+    unsigned char digest[32];
+    char sha[65];
+    struct stat sb;
+    file_history h;
+    if (stat(path, &sb) != 0 || sha256_file(path, digest) != 0) {
+        fprintf(stderr, "settle: %s: cannot read: %s\n", f->relpath, strerror(errno));
+        f->rc->totals.files_failed++;
+        return 0;
+    }
+    sha256_hex(digest, sha);
+    if (state_file_history(f->rc->st, f->pc->id, sha, &h) != 0)
+        return -1;
+    if (h == FILE_PROCESSED) {
+        f->rc->totals.files_skipped++;
+        file_audit(f, sha, "skipped");
+        return 0;
+    }
+    if (file_manifest(f, dir, name) != 0)
+        return 0;
+    return file_process(f, pi, path, name, sha, (int64_t)sb.st_size);
+}
+
+/* Prepares the context for one file, then takes it. */
 static int partner_file(file_ctx *f, size_t pi, const char *dir, const char *name)
 {
     char *path = path_join(dir, name);
     char *rel = xasprintf("%s/%s", f->pc->id, name);
-    unsigned char digest[32];
-    char sha[65];
-    struct stat sb;
-    int rc = 0;
     file_reset(f);
     cell_map_init(&f->cells);
     normaliser_free(f->norm);
     f->norm = normaliser_new(f->pc, f->zone, f->rc->business_zone,
                              f->rc->cfg->day_starts_at, f->cells.currencies);
     f->relpath = rel;
-    if (stat(path, &sb) != 0 || sha256_file(path, digest) != 0) {
-        fprintf(stderr, "settle: %s: cannot read: %s\n", rel, strerror(errno));
-        f->rc->totals.files_failed++;
-    } else {
-        bool seen;
-        sha256_hex(digest, sha);
-        rc = state_file_seen(f->rc->st, f->pc->id, sha, &seen);
-        if (rc == 0 && seen) {
-            f->rc->totals.files_skipped++;
-            file_audit(f, sha, "skipped");
-        } else if (rc == 0) {
-            rc = file_process(f, pi, path, sha, (int64_t)sb.st_size);
-        }
-    }
+    int rc = file_take(f, pi, dir, path, name);
     free(path);
     free(rel);
     return rc;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists the regular, non-hidden files of `dir` matching `glob`, sorted bytewise. */
-static char **list_drops(const char *dir, const char *glob, size_t *n)
-{
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    char **names = NULL;
-    size_t cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || fnmatch(glob, e->d_name, 0) != 0)
-            continue;
-        char *p = path_join(dir, e->d_name);
-        struct stat sb;
-        bool regular = stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-        free(p);
-        if (!regular)
-            continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            names = xrealloc(names, cap * sizeof *names);
-        }
-        names[(*n)++] = xstrdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, *n, sizeof *names, name_cmp);
-    return names;
 }
 
 int run_ingest_partner(run_ctx *rc, size_t pi)
@@ -344,7 +443,7 @@ int run_ingest_partner(run_ctx *rc, size_t pi)
     const partner_config *pc = &rc->cfg->partners[pi];
     char *dir = path_join(rc->cfg->paths.inbox, pc->id);
     size_t n;
-    char **names = list_drops(dir, pc->files ? pc->files : "*", &n);
+    char **names = run_list_drops(pc, dir, &n);
     char zerr[128];
     tz_zone *zone = tz_load(pc->timezone, zerr, sizeof zerr); /* validated by config_load */
     file_ctx f = {.rc = rc, .pc = pc, .seen = dedup_new(0), .last_day = INT32_MIN, .zone = zone};
@@ -358,6 +457,7 @@ int run_ingest_partner(run_ctx *rc, size_t pi)
         free(names[i]);
     }
     file_reset(&f);
+    row_copy_free(&f.held);
     normaliser_free(f.norm);
     dedup_free(f.seen);
     tz_free(zone);

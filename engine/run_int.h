@@ -15,6 +15,7 @@
 #include "report.h"
 #include "rules.h"
 #include "state.h"
+#include "tax.h"
 #include "tz.h"
 
 /* A (partner, period) to settle this run, by the period's first day. */
@@ -25,15 +26,22 @@ typedef struct run_period {
 } run_period;
 
 typedef struct run_totals {
-    int64_t files, files_skipped, files_failed, rows, transactions, duplicates, rejected;
+    int64_t files, files_skipped, files_failed, files_waiting, control_mismatches;
+    int64_t rows, transactions, duplicates, rejected;
     int64_t statements, held, rule_failures;
 } run_totals;
+
+/* A file to move to quarantine once the run is committed (all strings owned). */
+typedef struct run_quarantined {
+    char *partner, *src, *name, *sha, *reason;
+} run_quarantined;
 
 typedef struct run_ctx {
     const settle_config *cfg;
     state *st;
     rules_engine *re;
     fx_table *fx;
+    tax_table *tax;             /* NULL when no tax: section */
     tz_zone *business_zone;
     dedup_key key;
     int64_t run_id;
@@ -52,7 +60,18 @@ typedef struct run_ctx {
     path_list written;          /* outputs written this run */
     sbuf audit_files;           /* JSON array items for the audit entry */
     sbuf audit_statements;
+    run_quarantined *quarantine;  /* unreadable files, moved after the commit */
+    size_t n_quarantine, cap_quarantine;
 } run_ctx;
+
+/* run_drops.c: the drops in a partner's folder, sorted (names owned by the caller). */
+char **run_list_drops(const partner_config *pc, const char *dir, size_t *n);
+/* Queues an unreadable file for quarantine (strings copied). */
+void run_quarantine_add(run_ctx *rc, const char *partner, const char *src, const char *name,
+                        const char *sha, const char *reason);
+/* Moves the queued files with their .reason files; -1 when any move failed (printed). */
+int run_quarantine_flush(run_ctx *rc);
+void run_quarantine_free(run_ctx *rc);
 
 /* Ingests every new file of partner `pi`; -1 only on a state/I-O failure. */
 int run_ingest_partner(run_ctx *rc, size_t pi);
@@ -68,7 +87,8 @@ int run_touch_day(void *ctx, int32_t day);
 /* Settles every period in the set and rewrites the touched reports; -1 on failure. */
 int run_settle_all(run_ctx *rc, char *err, size_t errlen);
 
-/* Appends the run's audit entry (files, statements, outputs with hashes); -1 on failure. */
-int run_audit(run_ctx *rc, int exit_code);
+/* The run's audit entry fields (files, statements, outputs with hashes); caller frees. */
+char *run_audit_fields(const run_ctx *rc, int exit_code);
+
 
 #endif

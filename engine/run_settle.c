@@ -98,6 +98,36 @@ static int build_statement(run_ctx *rc, const run_period *rp, statement *st)
                                st);
 }
 
+/* Adds one control mismatch to the hold reason being built (state_control_holds callback). */
+static int add_control_hold(void *ctx, const char *path, const char *mismatch)
+{
+    sbuf *b = ctx;
+    sbuf_adds(b, b->len ? "; " : "control totals do not match: ");
+    sbuf_addf(b, "%s: %s", path, mismatch);
+    return 0;
+}
+
+/*
+ * Holds a settled statement fed by a file whose control totals did not
+ * match, unless `settle approve` released the period. -1 on state failure.
+ */
+static int control_hold(run_ctx *rc, const partner_config *pc, statement *st)
+{
+    sbuf b;
+    sbuf_init(&b);
+    bool approved = false;
+    int r = state_control_holds(rc->st, pc->id, st->agg->first_day, st->agg->last_day,
+                                add_control_hold, &b);
+    if (r == 0 && b.len)
+        r = state_approval_get(rc->st, pc->id, st->agg->label, &approved);
+    if (r == 0 && b.len && !approved) {
+        st->status = ST_HELD;
+        st->hold_reason = sbuf_take(&b);
+    }
+    sbuf_free(&b);
+    return r;
+}
+
 /* Runs the rule, or holds the statement when the data cannot be trusted. */
 static void apply_rule(run_ctx *rc, const run_period *rp, statement *st)
 {
@@ -212,10 +242,12 @@ static int settle_period(run_ctx *rc, const run_period *rp, char *err, size_t er
     int result = build_statement(rc, rp, &st);
     if (result == 0) {
         apply_rule(rc, rp, &st);
-        result = issue_statement(rc, &st, err, errlen);
-    } else {
-        snprintf(err, errlen, "%s", state_error(rc->st));
+        result = st.status == ST_HELD ? 0 : control_hold(rc, pc, &st);
     }
+    if (result == 0)
+        result = issue_statement(rc, &st, err, errlen);
+    else
+        snprintf(err, errlen, "%s", state_error(rc->st));
     statement_free(&st);
     return result;
 }

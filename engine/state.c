@@ -45,6 +45,16 @@ static const char *const migrations[] = {
     "  PRIMARY KEY(partner, period));"
     "CREATE TABLE seen_ids(partner TEXT NOT NULL, file_id INTEGER NOT NULL,"
     "  last_day INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY(partner, file_id)) WITHOUT ROWID;",
+    /* 2: quarantine reasons, control-total mismatches, approvals */
+    "ALTER TABLE files ADD COLUMN reason TEXT;"
+    "ALTER TABLE files ADD COLUMN control TEXT;"
+    "CREATE INDEX files_control ON files(partner) WHERE control IS NOT NULL;"
+    "CREATE TABLE approvals(partner TEXT NOT NULL, period TEXT NOT NULL, approved TEXT NOT NULL,"
+    "  user TEXT, hold_reason TEXT, PRIMARY KEY(partner, period));",
+    /* 3: the run journal: a run's audit entry is stored with its commit and marked
+     * audited once appended to audit.jsonl, so a crash in between is repaired */
+    "ALTER TABLE runs ADD COLUMN audit TEXT;"
+    "ALTER TABLE runs ADD COLUMN audited INTEGER NOT NULL DEFAULT 1;",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])
@@ -245,20 +255,61 @@ int state_run_end(state *s, int64_t run_id, const char *finished_utc, int exit_c
     return state_done(s, st);
 }
 
-int state_file_seen(state *s, const char *partner, const char *sha256, bool *seen)
+int state_run_journal(state *s, int64_t run_id, const char *audit_fields)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_RUN_JOURNAL,
+                                  "UPDATE runs SET audit=?, audited=0 WHERE id=?");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, audit_fields);
+    sqlite3_bind_int64(st, 2, run_id);
+    return state_done(s, st);
+}
+
+int state_run_unaudited(state *s, int64_t *run_id, char **audit_fields)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_RUN_UNAUDITED,
+                                  "SELECT id, audit FROM runs WHERE audited=0 AND audit IS NOT "
+                                  "NULL ORDER BY id LIMIT 1");
+    if (!st)
+        return -1;
+    *run_id = 0;
+    *audit_fields = NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *run_id = sqlite3_column_int64(st, 0);
+        *audit_fields = xstrdup((const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : state_fail(s, "state: runs");
+}
+
+int state_run_audited(state *s, int64_t run_id)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_RUN_AUDITED,
+                                  "UPDATE runs SET audited=1, audit=NULL WHERE id=?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, run_id);
+    return state_done(s, st);
+}
+
+int state_file_history(state *s, const char *partner, const char *sha256, file_history *h)
 {
     sqlite3_stmt *st = state_stmt(s, STMT_FILE_SEEN,
-                                  "SELECT 1 FROM files WHERE partner=? AND sha256=? "
-                                  "AND outcome='processed'");
+                                  "SELECT max(outcome='processed') FROM files WHERE partner=? "
+                                  "AND sha256=? AND outcome IN ('processed','quarantined')");
     if (!st)
         return -1;
     state_bind_text(st, 1, partner);
     state_bind_text(st, 2, sha256);
     int rc = sqlite3_step(st);
+    *h = FILE_NEW;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *h = sqlite3_column_int(st, 0) ? FILE_PROCESSED : FILE_QUARANTINED;
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return state_fail(s, "state: files");
-    *seen = rc == SQLITE_ROW;
     return 0;
 }
 

@@ -40,14 +40,40 @@ int state_run_begin(state *s, const char *started_utc, int64_t *run_id);
 int state_run_end(state *s, int64_t run_id, const char *finished_utc, int exit_code,
                   const char *summary);
 
-/* Files. `seen` is set when this partner already processed a file with that hash. */
-int state_file_seen(state *s, const char *partner, const char *sha256, bool *seen);
+/*
+ * The run journal: the audit entry of a run is stored with the run's commit
+ * (state_run_journal, inside the run transaction) and marked audited once it
+ * is in audit.jsonl. A run found unaudited (a crash or an audit write error
+ * after the commit) has its entry appended by the next run. Outside a run
+ * transaction each call is its own transaction. The fields string from
+ * state_run_unaudited is owned by the caller (NULL and *run_id 0 when none).
+ */
+int state_run_journal(state *s, int64_t run_id, const char *audit_fields);
+int state_run_unaudited(state *s, int64_t *run_id, char **audit_fields);
+int state_run_audited(state *s, int64_t run_id);
+
+/* Files: what became of an earlier file of this partner with the same hash. */
+typedef enum file_history { FILE_NEW, FILE_PROCESSED, FILE_QUARANTINED } file_history;
+int state_file_history(state *s, const char *partner, const char *sha256, file_history *h);
 int state_file_add(state *s, int64_t run_id, const char *partner, const char *path,
                    const char *sha256, int64_t size, int64_t *file_id);
 typedef struct file_counts {
     int64_t rows, transactions, duplicates, rejected;
 } file_counts;
 int state_file_finish(state *s, int64_t file_id, const file_counts *c, const char *outcome);
+
+/* Records a file moved to quarantine (outcome "quarantined") with its reason. */
+int state_file_quarantined(state *s, int64_t run_id, const char *partner, const char *path,
+                           const char *sha256, int64_t size, const char *reason);
+/* Records a control-total mismatch of a processed file (its periods are held). */
+int state_file_control(state *s, int64_t file_id, const char *mismatch);
+/* Calls fn for each file with a control mismatch feeding the partner's days [first,last]. */
+int state_control_holds(state *s, const char *partner, int32_t first, int32_t last,
+                        int (*fn)(void *ctx, const char *path, const char *mismatch), void *ctx);
+/* Approvals (settle approve): a held statement released for issue. */
+int state_approval_get(state *s, const char *partner, const char *period, bool *approved);
+int state_approval_add(state *s, const char *partner, const char *period, const char *when_utc,
+                       const char *user, const char *hold_reason);
 
 /* Rejected rows; day INT32_MIN when unknown (filled later by state_rejects_fill_day). */
 typedef struct reject_row {

@@ -153,7 +153,7 @@ static int status_header(state *s, FILE *out, bool json)
 {
     sqlite3_stmt *st;
     const char *sql = "SELECT (SELECT count(*) FROM files WHERE outcome='processed'),"
-                      " (SELECT count(*) FROM files WHERE outcome<>'processed'),"
+                      " (SELECT count(*) FROM files WHERE outcome='quarantined'),"
                       " (SELECT count(*) FROM rejects),"
                       " (SELECT coalesce(max(id),0) FROM runs),"
                       " (SELECT started FROM runs ORDER BY id DESC LIMIT 1),"
@@ -163,14 +163,14 @@ static int status_header(state *s, FILE *out, bool json)
     sqlite3_step(st);
     const char *last = (const char *)sqlite3_column_text(st, 4);
     if (json)
-        fprintf(out, "{\n  \"files_processed\": %lld,\n  \"files_other\": %lld,\n"
+        fprintf(out, "{\n  \"files_processed\": %lld,\n  \"files_quarantined\": %lld,\n"
                      "  \"rejected_rows\": %lld,\n  \"runs\": %lld,\n  \"last_run\": \"%s\",\n"
                      "  \"last_exit_code\": %d,\n  \"statements\": [",
                 sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
                 sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), last ? last : "",
                 sqlite3_column_int(st, 5));
     else
-        fprintf(out, "files processed: %lld, other: %lld; rejected rows: %lld\n"
+        fprintf(out, "files processed: %lld, quarantined: %lld; rejected rows: %lld\n"
                      "runs: %lld, last started %s, exit code %d\nstatements:\n",
                 sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
                 sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), last ? last : "never",

@@ -39,7 +39,7 @@ typedef enum reject_code {
     REJ_DUPLICATE_CONFLICT,
     REJ_FIELD_TOO_LONG,
     REJ_BAD_ROW,       /* wrong number of columns, unterminated quote, ... */
-    REJ_BAD_ENCODING,
+    REJ_BAD_ENCODING,  /* reserved: a file not in its encoding is quarantined whole */
     REJ_CURRENCY_MISMATCH, /* reserved */
     REJ_SKIPPED_BY_RULE,
     REJ_CODE_COUNT

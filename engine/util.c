@@ -425,7 +425,9 @@ int atomic_write(const char *path, const void *data, size_t n)
         free(dir);
         return -1;
     }
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    /* Hidden and fixed per target: only one run writes at a time (the lock), and a
+     * leftover from a killed run is never seen as a report and is reused next time. */
+    char *tmp = xasprintf("%s/.%s.tmp", dir, path_base(path));
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     int rc = -1, e = 0;
     if (fd >= 0) {
@@ -451,4 +453,98 @@ int atomic_write(const char *path, const void *data, size_t n)
     free(dir);
     errno = e;
     return rc;
+}
+
+/* Length of the UTF-8 sequence led by byte c (0 for a byte that cannot lead). */
+static int utf8_lead_len(unsigned char c)
+{
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return 2;
+    if (c >= 0xE0 && c <= 0xEF)
+        return 3;
+    if (c >= 0xF0 && c <= 0xF4)
+        return 4;
+    return 0;
+}
+
+/* True when p[1..len) continue the sequence led by p[0] (no overlong, surrogate or > U+10FFFF). */
+static bool utf8_tail_ok(const unsigned char *p, size_t len)
+{
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (p[0] == 0xE0)
+        lo = 0xA0;
+    else if (p[0] == 0xED)
+        hi = 0x9F;
+    else if (p[0] == 0xF0)
+        lo = 0x90;
+    else if (p[0] == 0xF4)
+        hi = 0x8F;
+    for (size_t i = 1; i < len; i++, lo = 0x80, hi = 0xBF)
+        if (p[i] < lo || p[i] > hi)
+            return false;
+    return true;
+}
+
+/* True when all 8 bytes at p are ASCII. */
+static inline bool utf8_ascii8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return (w & 0x8080808080808080ull) == 0;
+}
+
+int utf8_scan(const char *s, size_t n, size_t *at)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        if (i + 8 <= n && utf8_ascii8(p + i)) {
+            i += 8;
+            continue;
+        }
+        int len = utf8_lead_len(p[i]);
+        if (len == 0) {
+            *at = i;
+            return -1;
+        }
+        if ((size_t)len > n - i) { /* cut by the end: a complete prefix is still valid */
+            *at = i;
+            return utf8_tail_ok(p + i, n - i) ? 1 : -1;
+        }
+        if (!utf8_tail_ok(p + i, (size_t)len)) {
+            *at = i;
+            return -1;
+        }
+        i += (size_t)len;
+    }
+    *at = n;
+    return 0;
+}
+
+int read_file_capped(const char *path, size_t max, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    sbuf b;
+    sbuf_init(&b);
+    char buf[8192];
+    size_t n;
+    while (b.len <= max && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        sbuf_add(&b, buf, n);
+    int err = ferror(f) ? (errno ? errno : EIO) : b.len > max ? EFBIG : 0;
+    fclose(f);
+    if (err) {
+        sbuf_free(&b);
+        errno = err;
+        return -1;
+    }
+    sbuf_addc(&b, '\0');
+    *len = b.len - 1;
+    *out = sbuf_take(&b);
+    return 0;
 }

@@ -115,4 +115,19 @@ char *path_dir(const char *path);
 /* Last component of `path` (borrowed pointer into `path`). */
 const char *path_base(const char *path);
 
+/*
+ * Checks that s[0..n) is UTF-8 (RFC 3629: no overlongs, surrogates or code
+ * points over U+10FFFF). Returns 0 when it all is (*at = n); 1 when all is
+ * but a sequence cut short by the end, which starts at *at (the next block
+ * may complete it); -1 when the bytes at *at are invalid.
+ */
+int utf8_scan(const char *s, size_t n, size_t *at);
+
+/*
+ * Reads a whole small file into *out (owned by the caller, NUL-terminated,
+ * *len bytes before the NUL). Returns 0, or -1 with errno set (EFBIG when the
+ * file is over `max` bytes); *out is NULL on failure.
+ */
+int read_file_capped(const char *path, size_t max, char **out, size_t *len);
+
 #endif

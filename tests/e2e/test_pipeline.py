@@ -301,12 +301,15 @@ def provisional_becomes_final_after_grace():
 
 
 @test
-def json_format_is_refused_not_misread():
+def csv_drop_for_a_json_partner_is_quarantined_not_misread():
     ws = make_workspace()
     ws.write("settle.yaml", CONFIG.replace('    files: "*.csv"', '    format: json\n    files: "*.csv"'))
     r = ws.settle("check")
-    check_eq(r.returncode, 2, "check refuses json for now")
-    check("format: json" in r.stderr and "settle.yaml:" in r.stderr, "says why: %s" % r.stderr)
+    check_eq(r.returncode, 0, "json is a valid format (stderr: %s)" % r.stderr)
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "needs a look")
+    reason = ws.read("var", "quarantine", "acme", "acme_20250901.csv.reason")
+    check("not JSON" in reason, "the reason says what is wrong: %s" % reason)
     ws.cleanup()
 
 

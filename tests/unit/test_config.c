@@ -102,7 +102,7 @@ static const char *full_yaml =
     "      type: { from: Type, values: { BET: bet, WIN: win, ROLLBACK: win_reversal } }\n"
     "      amount: Amount\n"
     "      currency: Currency\n"
-    "    control: { trailer: true, manifest: \"*.ok\" }\n"
+    "    control: { trailer: true, marker: TRL, count: 4, sum: 5 }\n"
     "    rules: rules/game_provider.lua\n"
     "    params: { share: \"12%\", min_fee: \"500000\", cap: 10, tiers: [1, \"2\", {a: b}],\n"
     "              nested: { deep: x } }\n"
@@ -146,8 +146,11 @@ static void check_acme(const settle_config *cfg, const char *dir)
     CHECK_EQ_STR(p->default_currency, "USD");
     snprintf(buf, sizeof buf, "%s/rules/game_provider.lua", dir);
     CHECK_EQ_STR(p->rules, buf);
-    CHECK(p->control_trailer);
-    CHECK_EQ_STR(p->control_manifest, "*.ok");
+    CHECK(p->control.trailer);
+    CHECK_EQ_STR(p->control.marker, "TRL");
+    CHECK(!p->control.manifest);
+    CHECK_EQ_INT(p->control.count.column, 4);
+    CHECK_EQ_INT(p->control.sum.column, 5);
     CHECK_EQ_INT(p->grace_days, 5);
     CHECK_EQ_INT(p->lookback_days, 30);
     CHECK(!p->has_amounts);
@@ -235,7 +238,7 @@ static void check_defaults(const settle_config *cfg, const char *dir)
     CHECK_EQ_STR(p->rules, "/etc/settle/chips.lua");
     CHECK_EQ_INT(p->grace_days, 2);
     CHECK_EQ_INT(p->lookback_days, 90);
-    CHECK(!p->control_trailer && !p->control_manifest);
+    CHECK(!p->control.trailer && !p->control.manifest);
     CHECK_EQ_INT(p->params.kind, PARAM_MAP);
     CHECK_EQ_INT(p->params.n_items, 0);
     CHECK(p->has_amounts);
@@ -477,6 +480,35 @@ static void test_field_rules(void)
                  "column number 3 only works with format csv");
 }
 
+/* json: and control: sections, and their defaults. */
+static void test_drop_options(void)
+{
+    EXPECT_ERROR(HEAD "      amount: A\n      type: T\n    json: { records: data }\n", 12, 5,
+                 "partners.acme.json only applies to format: json");
+    EXPECT_ERROR(HEAD "      amount: A\n      type: T\n    control: { marker: T }\n", 12, 5,
+                 "partners.acme.control needs trailer: true or manifest");
+    EXPECT_ERROR(HEAD "      amount: A\n      type: T\n    control: { trailer: true, manifest: "
+                 "\"{name}.ok\" }\n", 12, 5, "give either trailer: true or manifest, not both");
+    EXPECT_ERROR(HEAD "      amount: A\n      type: T\n    control: { manifest: totals.ok }\n",
+                 12, 26, "partners.acme.control.manifest must name the file beside each drop");
+    EXPECT_ERROR(HEAD "      amount: A\n      type: T\n    control: { trailer: true, count: x }"
+                 "\n", 12, 38, "partners.acme.control.count: the trailer's column number");
+    EXPECT_ERROR(HEAD "      amount: A\n      type: T\n    format: json\n    control: { manifest:"
+                 " \"{stem}.ok\", marker: M }\n", 13, 47, "marker only applies to a CSV trailer");
+    settle_config cfg;
+    diag d;
+    diag_init(&d);
+    write_fixture(HEAD "      amount: a.v\n      type: t\n    format: json\n"
+                  "    json: { records: data.tx }\n    control: { trailer: true }\n");
+    CHECK_EQ_INT(config_load(cfgpath, &cfg, &d), 0);
+    diag_print(&d, stderr);
+    CHECK_EQ_STR(cfg.partners[0].json_records, "data.tx");
+    CHECK_EQ_STR(cfg.partners[0].control.count.name, "count");
+    CHECK_EQ_STR(cfg.partners[0].control.sum.name, "sum");
+    config_free(&cfg);
+    diag_free(&d);
+}
+
 /* Partner ids become folder names. */
 static void test_partner_ids(void)
 {
@@ -544,6 +576,7 @@ int main(void)
     test_required();
     test_bad_values();
     test_field_rules();
+    test_drop_options();
     test_partner_ids();
     test_yaml();
     unlink(cfgpath);

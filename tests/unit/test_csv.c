@@ -202,7 +202,7 @@ static void test_quotes(void)
     coll_free(&c);
 }
 
-/* quote: "" turns quoting off; a stray 0xFF byte rejects its row only. */
+/* quote: "" turns quoting off; a stray 0xFF byte (not UTF-8) makes the file unreadable. */
 static void test_no_quote(void)
 {
     csv_options o = opts();
@@ -211,15 +211,14 @@ static void test_no_quote(void)
     char err[200];
     o.quote = 0;
     o.header = false;
-    CHECK_EQ_INT(run(puts_file("noq.csv", "\"a\",b\"\nx\xFFy,z\nok,1\n"), &o, &c, &st, err), 0);
-    CHECK_EQ_INT(c.n, 3);
+    CHECK_EQ_INT(run(puts_file("noq.csv", "\"a\",b\"\nok,1\n"), &o, &c, &st, err), 0);
+    CHECK_EQ_INT(c.n, 2);
     CHECK_EQ_STR(c.r[0].fields, "\"a\"|b\"");
-    CHECK_EQ_INT(c.r[0].status, ROW_OK);
-    CHECK_EQ_INT(c.r[1].status, ROW_BAD_ENCODING);
-    CHECK_EQ_STR(c.r[1].raw, "x?y,z");
-    CHECK_EQ_INT(c.r[2].status, ROW_OK);
-    CHECK_EQ_STR(c.r[2].fields, "ok|1");
-    CHECK_EQ_INT(c.r[2].line, 3);
+    CHECK_EQ_STR(c.r[1].fields, "ok|1");
+    CHECK_EQ_INT(c.r[1].line, 2);
+    coll_free(&c);
+    CHECK_EQ_INT(run(puts_file("noq2.csv", "\"a\",b\"\nx\xFFy,z\nok,1\n"), &o, &c, &st, err), -1);
+    CHECK_EQ_STR(err, "line 2: text is not valid utf-8 (wrong encoding, or binary data)");
     coll_free(&c);
 }
 
@@ -495,21 +494,22 @@ static void test_cp949_small(void)
     sbuf_add(&b, "c,\xB0", 4); /* lead byte cut by end of file */
     o.encoding = (char *)"cp949";
     o.skip_lines = 1;
-    CHECK_EQ_INT(run(put("k1.csv", b.buf, b.len), &o, &c, &st, err), 0);
-    CHECK_EQ_INT(c.n, 5);
+    CHECK_EQ_INT(run(put("k1.csv", b.buf, b.len), &o, &c, &st, err), -1);
+    CHECK_EQ_STR(err, "line 4: text is not valid cp949 (wrong encoding, or binary data)");
+    CHECK_EQ_INT(c.n, 2);
     CHECK_EQ_STR(c.r[0].fields, "이름|금액");
     CHECK_EQ_INT(c.r[0].status, ROW_OK);
     CHECK_EQ_STR(c.r[1].fields, "홍길동|1000");
     CHECK_EQ_STR(c.r[1].raw, "홍길동,1000");
     CHECK_EQ_INT(c.r[1].status, ROW_OK);
-    CHECK_EQ_INT(c.r[2].status, ROW_BAD_ENCODING);
-    CHECK_EQ_STR(c.r[2].raw, "\xEF\xBF\xBDx,y");
-    CHECK_EQ_INT(c.r[2].line, 4);
-    CHECK_EQ_INT(c.r[3].status, ROW_OK);
-    CHECK_EQ_INT(c.r[4].status, ROW_BAD_ENCODING);
-    CHECK_EQ_STR(c.r[4].raw, "c,\xEF\xBF\xBD");
-    CHECK_EQ_INT(c.r[4].line, 6);
-    CHECK_EQ_INT(st.lines, 6);
+    coll_free(&c);
+    /* without the bad line, the lead byte cut by the end of file is caught */
+    b.len -= 5 + 4 + 4;
+    sbuf_add(&b, "a,b\n", 4);
+    sbuf_add(&b, "c,\xB0", 4);
+    CHECK_EQ_INT(run(put("k1b.csv", b.buf, b.len), &o, &c, &st, err), -1);
+    CHECK_EQ_STR(err, "line 5: text is not valid cp949 (wrong encoding, or binary data)");
+    CHECK_EQ_INT(c.n, 3);
     CHECK_EQ_INT(st.bytes, b.len);
     sbuf_free(&b);
     free(k);
@@ -541,16 +541,13 @@ static void test_cp949_split(void)
     fclose(f);
     CHECK_EQ_INT(at, MIB - 1);
     o.encoding = (char *)"CP949";
-    CHECK_EQ_INT(run(tpath("k2.csv"), &o, &c, &st, err), 0);
-    CHECK_EQ_INT(c.n, 10490);
+    CHECK_EQ_INT(run(tpath("k2.csv"), &o, &c, &st, err), -1);
+    CHECK_EQ_STR(err, "line 10489: text is not valid CP949 (wrong encoding, or binary data)");
+    CHECK_EQ_INT(c.n, 10488);
     CHECK_EQ_STR(c.r[10487].fields, "k|홍길동");
     CHECK_EQ_INT(c.r[10487].status, ROW_OK);
     CHECK_EQ_INT(c.r[10487].line, 10488);
-    CHECK_EQ_INT(c.r[10488].status, ROW_BAD_ENCODING);
-    CHECK_EQ_STR(c.r[10488].raw, "b,\xEF\xBF\xBD" "bad");
-    CHECK_EQ_STR(c.r[10489].fields, "z|한국어");
-    CHECK_EQ_INT(c.r[10489].status, ROW_OK);
-    CHECK_EQ_INT(st.rows, 10489);
+    CHECK_EQ_INT(st.rows, 10487);
     free(k);
     free(z);
     coll_free(&c);

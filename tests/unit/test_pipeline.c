@@ -44,7 +44,7 @@ static ingest_row make_row(slice *fields, const char **cells, size_t n, uint64_t
 {
     for (size_t i = 0; i < n; i++)
         fields[i] = (slice){cells[i], strlen(cells[i])};
-    ingest_row r = {fields, n, line, {"raw", 3}, ROW_OK, false};
+    ingest_row r = {.fields = fields, .n_fields = n, .line = line, .raw = {"raw", 3}};
     return r;
 }
 

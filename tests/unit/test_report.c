@@ -48,7 +48,7 @@ static char *slurp2(const char *dir, const char *name)
     return s;
 }
 
-/* Counts entries of dir whose name contains ".tmp."; -1 when dir cannot be read. */
+/* Counts entries of dir whose name ends in ".tmp"; -1 when dir cannot be read. */
 static int count_temps(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -56,7 +56,7 @@ static int count_temps(const char *dir)
         return -1;
     int n = 0;
     for (struct dirent *e; (e = readdir(d));)
-        n += strstr(e->d_name, ".tmp.") != NULL;
+        n += strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".tmp");
     closedir(d);
     return n;
 }

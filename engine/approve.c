@@ -1,0 +1,124 @@
+/*
+ * approve.c - `settle approve --partner ID --period P`: an operator has
+ * reviewed a statement held because a file's control totals did not match,
+ * and releases it. The approval is stored and audited; the next `settle run`
+ * issues the statement (held statements are settled again on every run).
+ *
+ * Only control-total holds can be approved: a missing FX rate or a failing
+ * rule has no figures to approve; its cause must be fixed instead.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "config.h"
+#include "run.h"
+#include "state.h"
+#include "timefmt.h"
+
+#define APPROVE_CONTROL_PREFIX "control totals do not match"
+
+/* Loads the config and checks the partner exists; prints why not. 0 or -1. */
+static int approve_config(const char *path, const char *partner, settle_config *cfg)
+{
+    diag d;
+    diag_init(&d);
+    int rc = config_load(path, cfg, &d);
+    diag_print(&d, stderr);
+    diag_free(&d);
+    if (rc == 0 && !config_partner(cfg, partner)) {
+        fprintf(stderr, "settle: unknown partner '%s' (not in %s)\n", partner, path);
+        config_free(cfg);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* Checks the statement is held by control totals; prints why not. 0, or an exit code. */
+static int approve_check(state *s, const char *partner, const char *period, char **reason)
+{
+    statement_row row;
+    bool found;
+    if (state_statement_get(s, partner, period, &row, &found) != 0)
+        return fprintf(stderr, "settle: %s\n", state_error(s)), EXIT_FAILED;
+    if (!found)
+        return fprintf(stderr, "settle: no statement for %s %s\n", partner, period), EXIT_USAGE;
+    if (strcmp(row.status, "held") != 0)
+        return fprintf(stderr, "settle: %s %s is %s, not held; nothing to approve\n", partner,
+                       period, row.status), EXIT_USAGE;
+    if (!row.hold_reason || strncmp(row.hold_reason, APPROVE_CONTROL_PREFIX,
+                                    strlen(APPROVE_CONTROL_PREFIX)) != 0)
+        return fprintf(stderr, "settle: %s %s is held because: %s\nOnly control-total holds "
+                       "can be approved; fix the cause and run again\n", partner, period,
+                       row.hold_reason ? row.hold_reason : "(no reason)"), EXIT_USAGE;
+    *reason = xstrdup(row.hold_reason);
+    return 0;
+}
+
+/* Stores the approval in its own transaction. 0 or EXIT_FAILED. */
+static int approve_store(state *s, const char *partner, const char *period, const char *reason)
+{
+    char now[21];
+    instant_format((int64_t)time(NULL), now);
+    const char *user = getenv("USER");
+    if (state_begin(s) == 0 &&
+        state_approval_add(s, partner, period, now, user ? user : "unknown", reason) == 0 &&
+        state_commit(s) == 0)
+        return 0;
+    fprintf(stderr, "settle: cannot store the approval: %s\n", state_error(s));
+    state_rollback(s);
+    return EXIT_FAILED;
+}
+
+/* Appends the "approve" audit entry. */
+static int approve_audit(const settle_config *cfg, const char *partner, const char *period,
+                         const char *reason)
+{
+    sbuf b;
+    char err[256];
+    sbuf_init(&b);
+    sbuf_adds(&b, "\"partner\":");
+    sbuf_add_json_str(&b, partner, strlen(partner));
+    sbuf_adds(&b, ",\"period\":");
+    sbuf_add_json_str(&b, period, strlen(period));
+    sbuf_adds(&b, ",\"hold_reason\":");
+    sbuf_add_json_str(&b, reason, strlen(reason));
+    int rc = audit_append(cfg->paths.audit, "approve", b.buf, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "settle: approval stored but not audited: %s\n", err);
+    sbuf_free(&b);
+    return rc;
+}
+
+int settle_approve(const char *config, const char *partner, const char *period)
+{
+    settle_config cfg;
+    if (approve_config(config, partner, &cfg) != 0)
+        return EXIT_USAGE;
+    int fd = -1, lk = run_lock(cfg.paths.state, &fd);
+    int code = lk == -1 ? EXIT_LOCKED : lk < -1 ? EXIT_FAILED : 0;
+    char err[256], *reason = NULL;
+    state *s = code ? NULL : state_open(cfg.paths.state, err, sizeof err);
+    if (!code && !s)
+        code = (fprintf(stderr, "settle: cannot open state: %s\n", err), EXIT_FAILED);
+    if (!code && run_audit_flush(&cfg, s) != 0)
+        fprintf(stderr, "settle: warning: an earlier run's audit entry is still missing\n");
+    if (!code)
+        code = approve_check(s, partner, period, &reason);
+    if (!code)
+        code = approve_store(s, partner, period, reason);
+    if (!code && approve_audit(&cfg, partner, period, reason) != 0)
+        code = EXIT_ATTENTION;
+    if (reason && code != EXIT_FAILED && code != EXIT_USAGE)
+        printf("settle: approved %s %s (held: %s); the next `settle run` issues it\n", partner,
+               period, reason);
+    free(reason);
+    state_close(s);
+    if (fd >= 0)
+        close(fd);
+    config_free(&cfg);
+    return code;
+}

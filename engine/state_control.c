@@ -1,0 +1,89 @@
+/*
+ * state_control.c - the state of files that did not simply go through:
+ * quarantined files with their reasons, control-total mismatches that hold
+ * statements, and the approvals that release them (settle approve).
+ */
+#include <sqlite3.h>
+
+#include "state_int.h"
+
+int state_file_quarantined(state *s, int64_t run_id, const char *partner, const char *path,
+                           const char *sha256, int64_t size, const char *reason)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_FILE_QUAR,
+                                  "INSERT INTO files(run_id, partner, path, sha256, size, "
+                                  "outcome, reason) VALUES(?,?,?,?,?,'quarantined',?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, run_id);
+    state_bind_text(st, 2, partner);
+    state_bind_text(st, 3, path);
+    state_bind_text(st, 4, sha256);
+    sqlite3_bind_int64(st, 5, size);
+    state_bind_text(st, 6, reason);
+    return state_done(s, st);
+}
+
+int state_file_control(state *s, int64_t file_id, const char *mismatch)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_FILE_CONTROL, "UPDATE files SET control=? WHERE id=?");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, mismatch);
+    sqlite3_bind_int64(st, 2, file_id);
+    return state_done(s, st);
+}
+
+int state_control_holds(state *s, const char *partner, int32_t first, int32_t last,
+                        int (*fn)(void *ctx, const char *path, const char *mismatch), void *ctx)
+{
+    sqlite3_stmt *st = state_stmt(
+        s, STMT_CONTROL_HOLDS,
+        "SELECT f.path, f.control FROM files f WHERE f.partner=?1 AND f.control IS NOT NULL "
+        "AND (EXISTS(SELECT 1 FROM cell_files c WHERE c.partner=?1 AND c.file_id=f.id "
+        "AND c.day BETWEEN ?2 AND ?3) OR EXISTS(SELECT 1 FROM rejects r WHERE r.file_id=f.id "
+        "AND r.day BETWEEN ?2 AND ?3)) ORDER BY f.path, f.id");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    sqlite3_bind_int(st, 2, first);
+    sqlite3_bind_int(st, 3, last);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+                  (const char *)sqlite3_column_text(st, 1));
+    sqlite3_reset(st);
+    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: control holds"));
+}
+
+int state_approval_get(state *s, const char *partner, const char *period, bool *approved)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_APPROVAL_GET,
+                                  "SELECT 1 FROM approvals WHERE partner=? AND period=?");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, period);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return state_fail(s, "state: approvals");
+    *approved = rc == SQLITE_ROW;
+    return 0;
+}
+
+int state_approval_add(state *s, const char *partner, const char *period, const char *when_utc,
+                       const char *user, const char *hold_reason)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_APPROVAL_ADD,
+                                  "INSERT OR REPLACE INTO approvals(partner, period, approved, "
+                                  "user, hold_reason) VALUES(?,?,?,?,?)");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, period);
+    state_bind_text(st, 3, when_utc);
+    state_bind_text(st, 4, user);
+    state_bind_text(st, 5, hold_reason);
+    return state_done(s, st);
+}

@@ -40,25 +40,45 @@ static const char *ds_sign(const char *p, const char *e, ds_num *x, bool *paren)
     return p + (p < e && (*p == '(' || *p == '-' || *p == '+'));
 }
 
-/* Reads digits (and grouping, and one decimal point) into x. The end reached. */
+/* True when a digit group of `len` is valid before a separator or the point:
+ * the first group 1-3 digits, each later one exactly 3 (as money.c reads them). */
+static bool ds_group_ok(int len, int seps)
+{
+    return seps == 0 ? len >= 1 && len <= 3 : len == 3;
+}
+
+/*
+ * Reads digits, thousands separators (in groups of three, integer part only)
+ * and one decimal point into x. Returns where it stopped; *ok false when
+ * there were no digits or the grouping is wrong.
+ */
 static const char *ds_digits(const char *p, const char *e, ds_num *x, const decsum_format *f,
                              bool *ok)
 {
     bool dot = false, any = false;
+    int group = 0, seps = 0;
+    *ok = false;
     for (; p < e; p++) {
         if (*p >= '0' && *p <= '9') {
             if (x->n == DS_MAX_DIGITS)
-                return *ok = false, p;
+                return p;
             x->digits[x->n++] = *p;
             x->exp -= dot;
             any = true;
+            group += !dot;
         } else if (*p == f->decimal && !dot) {
+            if (seps && !ds_group_ok(group, seps))
+                return p;
             dot = true;
-        } else if (!(f->thousands && *p == f->thousands && any && !dot)) {
+        } else if (f->thousands && *p == f->thousands && !dot) {
+            if (!ds_group_ok(group, seps++))
+                return p;
+            group = 0;
+        } else {
             break;
         }
     }
-    *ok = any;
+    *ok = any && (dot || !seps || ds_group_ok(group, seps));
     return p;
 }
 

@@ -4,8 +4,9 @@
  * The drop is read through ingest_source.h (so gzip is transparent) in
  * JR_BLOCK blocks. Every byte first passes a small scanner (jr_feed) that
  * checks UTF-8, refuses NUL bytes and follows string boundaries; the bytes
- * then go to yajl, whose callbacks (jcb_*) keep a stack of open containers
- * and the wanted values of the record being read (ingest_json_path.c).
+ * then go to yajl, whose callbacks (ingest_json_rec.c) keep a stack of open
+ * containers and the wanted values of the record being read (matched and
+ * kept by ingest_json_path.c). This file: the scanner, NDJSON lines, blocks.
  *
  *   array and document layouts: one yajl parse over the whole file. A record
  *     is an element of the records array; it is delivered from the callback
@@ -21,7 +22,9 @@
  * at most INGEST_MAX_FIELD), yajl's stack (depth is capped at 64) and yajl's
  * token buffer: a string whose escaped text passes JR_STR_CAP has its middle
  * withheld from yajl (the scanner still checks it), so no token grows past
- * that. Such a string decodes to over INGEST_MAX_FIELD bytes in any case.
+ * that; such a string decodes to over INGEST_MAX_FIELD bytes in any case
+ * (an escape is at most 6 bytes for 1). Likewise a run of more than
+ * INGEST_MAX_FIELD digits. The value is then marked too long.
  *
  * Positions: lines are counted by LF through a cursor (jr_line) that only
  * moves forward; columns are 1-based byte offsets within the line.
@@ -36,6 +39,7 @@
 
 /* ---- yajl ------------------------------------------------------------------------ */
 
+/* yajl's allocator: the x* functions, so out of memory exits as everywhere else. */
 static void *jr_yalloc(void *ctx, size_t n)
 {
     (void)ctx;
@@ -172,20 +176,30 @@ static inline bool jr_plain(unsigned char c)
 }
 
 /*
- * The fast path: skips the run of plain bytes at b[i..] (none of them
- * changes the scanner's state), counting them into an open string, but no
- * further than the string cap. Returns the offset after the run.
+ * The fast path: skips the run of plain bytes at b[i..], counting it into an
+ * open string (no further than JR_STR_CAP) or into a run of digits (stopping
+ * at a digit past INGEST_MAX_FIELD). Returns the offset after the run (i when
+ * a cap stops it at once: jr_feed's slow path then withholds).
  */
 static size_t jr_plain_run(jscan *s, const unsigned char *b, size_t i, size_t to)
 {
-    size_t end = to;
-    if (s->in_str && to - i > JR_STR_CAP - s->str_len)
-        end = i + (JR_STR_CAP - s->str_len);
-    size_t j = i + 1;
-    while (j < end && jr_plain(b[j]))
-        j++;
-    if (s->in_str)
+    size_t j = i;
+    if (s->in_str) {
+        size_t room = s->str_len < JR_STR_CAP ? JR_STR_CAP - s->str_len : 0;
+        size_t end = to - i > room ? i + room : to;
+        while (j < end && jr_plain(b[j]))
+            j++;
         s->str_len += j - i;
+        return j;
+    }
+    for (; j < to && jr_plain(b[j]); j++) {
+        if (b[j] < '0' || b[j] > '9')
+            s->digits = 0;
+        else if (s->digits == INGEST_MAX_FIELD)
+            break;
+        else
+            s->digits++;
+    }
     return j;
 }
 
@@ -197,18 +211,72 @@ static size_t jr_plain_run(jscan *s, const unsigned char *b, size_t i, size_t to
  */
 static void jr_refuse(jr *r, size_t *seg, size_t i, size_t to, const char *msg)
 {
-    if (!r->sc.skip)
+    if (!r->sc.hold)
         jr_parse(r, *seg, i);
-    r->sc.skip = false;
+    r->sc.hold = JH_NONE;
     *seg = to;
     if (!jr_halt(r))
         jr_syntax(r, r->base + i, msg);
 }
 
 /*
+ * Starts withholding at block offset i (a string or a run of digits passed
+ * its cap): yajl gets what comes before; its next value is marked cut.
+ */
+static void jr_hold(jr *r, size_t seg, size_t i, int what)
+{
+    if (!r->sc.hold)
+        jr_parse(r, seg, i);
+    r->sc.hold = (uint8_t)what;
+    r->cut = true;
+}
+
+/*
+ * A byte outside strings (slow path): opens a string, withholds a digit past
+ * the cap, refuses \f and \v. Ends withholding at a digit run's end.
+ */
+static void jr_outside(jr *r, size_t *seg, size_t i, size_t to, unsigned char c)
+{
+    jscan *s = &r->sc;
+    bool digit = c >= '0' && c <= '9';
+    if (s->hold == JH_DIGITS && !digit) {
+        s->hold = JH_NONE;
+        *seg = i; /* the number goes on, or ends, here */
+    }
+    if (!digit)
+        s->digits = 0;
+    else if (s->digits < INGEST_MAX_FIELD)
+        s->digits++;
+    else if (!s->hold)
+        jr_hold(r, *seg, i, JH_DIGITS);
+    if (c == '"')
+        *s = (jscan){.u8 = s->u8, .in_str = true};
+    else if (jr_bad_blank(c))
+        jr_refuse(r, seg, i, to, "lexical error: invalid char in json text.");
+}
+
+/*
+ * A byte inside a string (slow path): withholds from a safe cut point past
+ * JR_STR_CAP to the closing quote, and checks withheld bytes as yajl would.
+ */
+static void jr_inside(jr *r, size_t *seg, size_t i, size_t to, unsigned char c)
+{
+    jscan *s = &r->sc;
+    if (!s->hold && jr_cut_here(s, c))
+        jr_hold(r, *seg, i, JH_STRING);
+    int v = jr_str_byte(s, c);
+    if (s->hold && v > 0) {
+        s->hold = JH_NONE;
+        *seg = i; /* the closing quote goes to yajl */
+    } else if (s->hold && v < 0) {
+        jr_refuse(r, seg, i, to, jr_str_error(v));
+    }
+}
+
+/*
  * Checks blk[from, to) byte by byte and gives it to yajl, withholding the
- * middle of an over-long string (from a safe cut point to its closing
- * quote). Returns jr_halt: 0 to go on.
+ * middle of an over-long string or digit run (yajl's token buffer stays
+ * bounded; the value is marked cut, so too long). Returns jr_halt: 0 to go on.
  */
 static int jr_feed(jr *r, size_t from, size_t to)
 {
@@ -217,39 +285,28 @@ static int jr_feed(jr *r, size_t from, size_t to)
     size_t seg = from;
     for (size_t i = from; i < to; i++) {
         unsigned char c = b[i];
-        if (jr_plain(c) && !s->bs && !s->hex && !s->u8.need && s->str_len < JR_STR_CAP) {
-            i = jr_plain_run(s, b, i, to) - 1;
-            continue;
+        if (!s->hold && !s->bs && !s->hex && !s->u8.need && jr_plain(c)) {
+            size_t j = jr_plain_run(s, b, i, to);
+            if (j > i) {
+                i = j - 1;
+                continue;
+            }
         }
         if ((c >= 0x80 || c == 0 || s->u8.need) && (c == 0 || !ju8_step(&s->u8, c))) {
-            if (!s->skip)
+            if (!s->hold)
                 jr_parse(r, seg, i);
             if (!jr_halt(r))
                 jr_bad_text(r, i, c);
             return jr_halt(r);
         }
-        if (!s->in_str) {
-            if (c == '"')
-                *s = (jscan){.u8 = s->u8, .in_str = true};
-            else if (jr_bad_blank(c))
-                jr_refuse(r, &seg, i, to, "lexical error: invalid char in json text.");
-            continue;
-        }
-        if (!s->skip && jr_cut_here(s, c)) {
-            jr_parse(r, seg, i);
-            s->skip = r->str_cut = true;
-        }
-        int v = jr_str_byte(s, c);
-        if (s->skip && v > 0) {
-            s->skip = false;
-            seg = i; /* the closing quote goes to yajl */
-        } else if (s->skip && v < 0) {
-            jr_refuse(r, &seg, i, to, jr_str_error(v));
-        }
+        if (s->in_str)
+            jr_inside(r, &seg, i, to, c);
+        else
+            jr_outside(r, &seg, i, to, c);
         if (jr_halt(r))
             return jr_halt(r);
     }
-    if (!s->skip)
+    if (!s->hold)
         jr_parse(r, seg, to);
     return jr_halt(r);
 }
@@ -260,7 +317,7 @@ static int jr_feed(jr *r, size_t from, size_t to)
 static void jr_line_open(jr *r, size_t i)
 {
     r->ln_open = true;
-    r->ln_dead = r->in_rec = r->rec_done = r->str_cut = false;
+    r->ln_dead = r->in_rec = r->rec_done = r->cut = false;
     r->ln_values = 0;
     r->ln_line = jr_line(r, r->base + i);
     r->rec_problem = NULL;

@@ -1,6 +1,8 @@
 /*
- * ingest_json_int.h - private to the JSON reader (ingest_json.c): the wanted
- * paths compiled into a trie, and the slots that collect their values.
+ * ingest_json_int.h - private to the JSON reader (ingest_json*.c): the wanted
+ * paths compiled into a trie, the slots that collect their values, a UTF-8
+ * checker, and the reader's state shared by ingest_json.c (scanner, lines,
+ * blocks) and ingest_json_rec.c (yajl callbacks, records, delivery).
  *
  * Slot numbers are shared by both: slots 0..n_paths-1 are the record paths,
  * n_paths..n_paths+n_control-1 the control paths. The trie has two roots:
@@ -127,14 +129,17 @@ bool json_utf8_valid(const char *p, size_t n);
 
 typedef enum jlayout { JL_NONE, JL_ARRAY, JL_DOC, JL_NDJSON } jlayout;
 
+enum { JH_NONE, JH_STRING, JH_DIGITS }; /* what the scanner is withholding from yajl */
+
 /* The scanner's state, carried across blocks. */
 typedef struct jscan {
     ju8 u8;           /* the UTF-8 character being checked */
     uint8_t hex;      /* \u hex digits still due */
     bool bs;          /* the last string byte was an escaping backslash */
     bool in_str;
-    bool skip;        /* this string passed JR_STR_CAP: its bytes are withheld */
+    uint8_t hold;     /* JH_*: a string past JR_STR_CAP or digits past INGEST_MAX_FIELD */
     size_t str_len;   /* escaped bytes of the string so far */
+    size_t digits;    /* outside strings: digits in a row so far */
 } jscan;
 
 /* One open container. */
@@ -168,7 +173,7 @@ typedef struct jr {
     uint64_t call_base;   /* file offset of the bytes given to the running yajl_parse */
     uint64_t pos, line, line_start; /* line cursor: offset, its line, that line's start */
     jscan sc;
-    bool str_cut;         /* the string yajl is reading was cut short */
+    bool cut;             /* the string or number yajl is reading was cut short */
     jframe fr[JSON_MAX_DEPTH + 1];
     int depth;            /* open containers; fr[1..depth] */
     bool in_rec, rec_done;
@@ -188,7 +193,6 @@ typedef struct jr {
     int rc;               /* the row callback's stop value */
     bool fatal;           /* err says why the file is unreadable */
 } jr;
-
 
 /* What ingest_json_file returns if reading stopped now: rc, -1, or 0 to go on. */
 static inline int jr_halt(const jr *r)

@@ -140,10 +140,10 @@ static const char *jr_slot_name(const jr *r, size_t i)
 /* Sets the row's status from slots first..first+n: the first unusable one wins. */
 static void jr_check_slots(jr *r, const jslots *s, size_t first, size_t n, ingest_row *row)
 {
-    static const char *const what[] = {
+    static const char *const what[] = { /* formats given INGEST_MAX_FIELD */
         [JS_OBJECT] = "holds an object, not a value",
         [JS_ARRAY] = "holds an array, not a value",
-        [JS_TOO_LONG] = "is longer than 65536 bytes",
+        [JS_TOO_LONG] = "is longer than %d bytes",
         [JS_BAD_TEXT] = "holds a \\u escape that is no character (lone surrogate)",
     };
     for (size_t i = first; i < first + n; i++) {
@@ -151,7 +151,9 @@ static void jr_check_slots(jr *r, const jslots *s, size_t first, size_t n, inges
         if (st < JS_OBJECT)
             continue;
         row->status = st == JS_TOO_LONG ? ROW_FIELD_TOO_LONG : ROW_BAD_SYNTAX;
-        snprintf(r->problem, sizeof r->problem, "%s %s", jr_slot_name(r, i), what[st]);
+        int k = snprintf(r->problem, sizeof r->problem, "%s ", jr_slot_name(r, i));
+        if (k >= 0 && (size_t)k < sizeof r->problem)
+            snprintf(r->problem + k, sizeof r->problem - (size_t)k, what[st], INGEST_MAX_FIELD);
         row->problem = r->problem;
         return;
     }
@@ -336,18 +338,22 @@ static int jcb_bool(void *c, int v)
     return jr_alive(c);
 }
 
+/* A number, exactly as written: over-long if the scanner cut it (see jr_feed). */
 static int jcb_number(void *c, const char *s, size_t n)
 {
-    jr_scalar(c, JS_VALUE, s, n, false);
-    return jr_alive(c);
+    jr *r = c;
+    jslot_state st = r->cut ? JS_TOO_LONG : JS_VALUE;
+    r->cut = false;
+    jr_scalar(r, st, s, n, false);
+    return jr_alive(r);
 }
 
 /* A string: over-long if the scanner cut it (see jr_feed). */
 static int jcb_string(void *c, const unsigned char *s, size_t n)
 {
     jr *r = c;
-    jslot_state st = r->str_cut ? JS_TOO_LONG : JS_VALUE;
-    r->str_cut = false;
+    jslot_state st = r->cut ? JS_TOO_LONG : JS_VALUE;
+    r->cut = false;
     jr_scalar(r, st, (const char *)s, n, true);
     return jr_alive(r);
 }
@@ -357,8 +363,8 @@ static int jcb_key(void *c, const unsigned char *k, size_t n)
 {
     jr *r = c;
     jframe *f = &r->fr[r->depth];
-    f->key_node = f->node < 0 || r->str_cut ? -1 : jt_key(&r->trie, f->node, (const char *)k, n);
-    r->str_cut = false;
+    f->key_node = f->node < 0 || r->cut ? -1 : jt_key(&r->trie, f->node, (const char *)k, n);
+    r->cut = false;
     return 1;
 }
 

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_yaml.h"
 #include "money.h"
@@ -525,8 +526,8 @@ static void rt_expect(rt_file *f, const cfg_node *kase, rt_case *k)
     int e = k->st.agg->exponent;
     const cfg_node *x = cfg_get(kase, "expect"), *v;
     if (!x) {
-        cfg_error(c, kase, "case '%s' has no expect: give expect: { payable: ... } or "
-                           "expect: { error: ... }", k->name);
+        cfg_error(c, kase, "this case has no expect: give expect: { payable: ... } or "
+                           "expect: { error: ... }");
         return;
     }
     if (!cfg_is_map(c, x, "", "expect"))
@@ -729,8 +730,13 @@ static int rt_own_tax(rt_file *f, const cfg_node *root, tax_table **own)
     cfg_keys(&f->c, t, "tax", rt_tax_keys);
     dir = path_dir(f->path);
     if (cfg_need(&f->c, t, "tax", "tables") &&
-        cfg_path(&f->c, t, "tax", "tables", dir, &path) == 1)
-        *own = tax_load(path, f->run->d);
+        cfg_path(&f->c, t, "tax", "tables", dir, &path) == 1) {
+        if (access(path, R_OK) == 0)
+            *own = tax_load(path, f->run->d);
+        else
+            cfg_error(&f->c, cfg_get(t, "tables"), "tax.tables: cannot read %s: %s (the path "
+                      "is relative to this test file)", path, strerror(errno));
+    }
     free(dir);
     free(path);
     return *own ? 0 : -1;

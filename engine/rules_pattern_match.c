@@ -7,10 +7,11 @@
  * back-reference (1, plus length/64 when the bytes are compared). A call
  * may take RULES_PATTERN_MAX_STEPS steps, fewer when the rule's instruction
  * budget has less left; what it took is charged to that budget. Every
- * PM_TICK steps the rule's deadline is checked. Running out raises "pattern too complex (step limit)" / "(time
- * limit)" and marks the limit tripped (the count hook re-raises it on the
- * next instruction, so pcall cannot swallow it); nesting past PM_MAX_DEPTH
- * raises "pattern too complex" (not a limit: the pattern itself is at fault).
+ * PM_TICK steps the rule's deadline is checked. Running out raises "pattern
+ * too complex (step limit)" / "(time limit)" and marks the limit tripped
+ * (the count hook re-raises it on the next instruction, so pcall cannot
+ * swallow it); nesting past PM_MAX_DEPTH raises "pattern too complex" (not
+ * a limit: the pattern itself is at fault).
  * No global mutable state: all of it is in the caller's rules_pm.
  */
 #include <ctype.h>
@@ -375,7 +376,6 @@ static const char *pm_match(rules_pm *ms, const char *s, const char *p)
     ms->depth++;
     return s;
 }
-
 
 /* One match attempt of pattern p at s (see rules_int.h). */
 const char *rules_pm_match(rules_pm *ms, const char *s, const char *p)

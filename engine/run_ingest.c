@@ -249,7 +249,7 @@ static void file_audit(file_ctx *f, const char *sha, const char *outcome)
     sbuf_adds(b, b->len ? ",{\"file\":" : "{\"file\":");
     sbuf_add_json_str(b, f->relpath, strlen(f->relpath));
     sbuf_addf(b, ",\"sha256\":\"%s\",\"outcome\":\"%s\"", sha, outcome);
-    if (strcmp(outcome, "skipped") != 0)
+    if (strcmp(outcome, "processed") == 0) /* a quarantined file counted nothing */
         sbuf_addf(b, ",\"rows\":%lld,\"transactions\":%lld,\"duplicates\":%lld,\"rejected\":%lld",
                   (long long)f->counts.rows, (long long)f->counts.transactions,
                   (long long)f->counts.duplicates, (long long)f->counts.rejected);

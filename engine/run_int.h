@@ -86,6 +86,13 @@ typedef struct run_touch_ctx {
 int run_touch_day(void *ctx, int32_t day);
 /* Settles every period in the set and rewrites the touched reports; -1 on failure. */
 int run_settle_all(run_ctx *rc, char *err, size_t errlen);
+/*
+ * The statement of one period as a run computes it (aggregates, FX, carry_in, the
+ * partner's loaded rule, late-data adjustments), without control holds and without
+ * writing anything: for `settle preview`. A rule error or an aggregate hold leaves st
+ * held (st->error set for a rule error). -1 on a state failure.
+ */
+int run_build_statement(run_ctx *rc, const run_period *rp, statement *st);
 
 /* The run's audit entry fields (files, statements, outputs with hashes); caller frees. */
 char *run_audit_fields(const run_ctx *rc, int exit_code);

@@ -55,6 +55,11 @@ static const char *const migrations[] = {
      * audited once appended to audit.jsonl, so a crash in between is repaired */
     "ALTER TABLE runs ADD COLUMN audit TEXT;"
     "ALTER TABLE runs ADD COLUMN audited INTEGER NOT NULL DEFAULT 1;",
+    /* 4: late data for final periods, settled in a later open period */
+    "CREATE TABLE adjustments(id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+    "  origin TEXT NOT NULL, target TEXT NOT NULL, amount INTEGER NOT NULL"
+    "  CHECK(typeof(amount) = 'integer'), detail TEXT, run_id INTEGER NOT NULL);"
+    "CREATE INDEX adjustments_target ON adjustments(partner, target);",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

@@ -70,6 +70,23 @@ int state_file_control(state *s, int64_t file_id, const char *mismatch);
 /* Calls fn for each file with a control mismatch feeding the partner's days [first,last]. */
 int state_control_holds(state *s, const char *partner, int32_t first, int32_t last,
                         int (*fn)(void *ctx, const char *path, const char *mismatch), void *ctx);
+/*
+ * Late data: a final statement is never rewritten; what changed is settled
+ * as an adjustment in a later open period. state_adjustment_add records one,
+ * state_adjustments_from sums those already made for an origin period, and
+ * state_adjustments_each feeds those landing in a target period, in order.
+ */
+int state_adjustment_add(state *s, const char *partner, const char *origin, const char *target,
+                         int64_t amount, const char *detail, int64_t run_id);
+int state_adjustments_from(state *s, const char *partner, const char *origin, int64_t *sum);
+int state_adjustments_each(state *s, const char *partner, const char *target,
+                           int (*fn)(void *ctx, const char *origin, int64_t amount,
+                                     const char *detail),
+                           void *ctx);
+/* Files first processed by run `run_id` that fed the partner's days [first,last]. */
+int state_run_inputs(state *s, const char *partner, int32_t first, int32_t last, int64_t run_id,
+                     int (*fn)(void *ctx, const char *path, const char *sha256), void *ctx);
+
 /* Approvals (settle approve): a held statement released for issue. */
 int state_approval_get(state *s, const char *partner, const char *period, bool *approved);
 int state_approval_add(state *s, const char *partner, const char *period, const char *when_utc,

@@ -4,6 +4,7 @@
  * statements, and the approvals that release them (settle approve).
  */
 #include <sqlite3.h>
+#include <stdio.h>
 
 #include "state_int.h"
 
@@ -86,4 +87,83 @@ int state_approval_add(state *s, const char *partner, const char *period, const 
     state_bind_text(st, 4, user);
     state_bind_text(st, 5, hold_reason);
     return state_done(s, st);
+}
+
+int state_adjustment_add(state *s, const char *partner, const char *origin, const char *target,
+                         int64_t amount, const char *detail, int64_t run_id)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_ADJ_ADD,
+                                  "INSERT INTO adjustments(partner, origin, target, amount, "
+                                  "detail, run_id) VALUES(?,?,?,?,?,?)");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, origin);
+    state_bind_text(st, 3, target);
+    sqlite3_bind_int64(st, 4, amount);
+    state_bind_text(st, 5, detail);
+    sqlite3_bind_int64(st, 6, run_id);
+    return state_done(s, st);
+}
+
+int state_adjustments_from(state *s, const char *partner, const char *origin, int64_t *sum)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_ADJ_SUM,
+                                  "SELECT amount FROM adjustments WHERE partner=? AND origin=?");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, origin);
+    int rc, overflow = 0;
+    *sum = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        overflow |= __builtin_add_overflow(*sum, sqlite3_column_int64(st, 0), sum);
+    sqlite3_reset(st);
+    if (overflow) {
+        snprintf(s->err, sizeof s->err, "state: adjustments of %s %s overflow", partner, origin);
+        return -1;
+    }
+    return rc == SQLITE_DONE ? 0 : state_fail(s, "state: adjustments");
+}
+
+int state_adjustments_each(state *s, const char *partner, const char *target,
+                           int (*fn)(void *ctx, const char *origin, int64_t amount,
+                                     const char *detail),
+                           void *ctx)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_ADJ_EACH,
+                                  "SELECT origin, amount, detail FROM adjustments WHERE "
+                                  "partner=? AND target=? ORDER BY id");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, target);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+                  (const char *)sqlite3_column_text(st, 2));
+    sqlite3_reset(st);
+    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: adjustments"));
+}
+
+int state_run_inputs(state *s, const char *partner, int32_t first, int32_t last, int64_t run_id,
+                     int (*fn)(void *ctx, const char *path, const char *sha256), void *ctx)
+{
+    sqlite3_stmt *st = state_stmt(
+        s, STMT_RUN_INPUTS,
+        "SELECT f.path, f.sha256 FROM files f WHERE f.partner=?1 AND f.run_id=?4 AND "
+        "f.outcome='processed' AND EXISTS(SELECT 1 FROM cell_files c WHERE c.partner=?1 AND "
+        "c.file_id=f.id AND c.day BETWEEN ?2 AND ?3) ORDER BY f.path");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    sqlite3_bind_int(st, 2, first);
+    sqlite3_bind_int(st, 3, last);
+    sqlite3_bind_int64(st, 4, run_id);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+                  (const char *)sqlite3_column_text(st, 1));
+    sqlite3_reset(st);
+    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: run inputs"));
 }

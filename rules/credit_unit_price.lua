@@ -47,6 +47,9 @@ local function unit_tiers(tiers)
 end
 
 return {
+  ---@param p settle.Period
+  ---@param params settle.Params
+  ---@return settle.Statement
   settle = function(p, params)
     local list = money.of(need(params, "unit_price", '"0.50"'))
     local tiers = unit_tiers(need(params, "tiers", '[{upto: 9999, rate: "0%"}, {rate: "3%"}]'))

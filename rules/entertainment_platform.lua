@@ -36,6 +36,9 @@ local function tax_title(name)
 end
 
 return {
+  ---@param p settle.Period
+  ---@param params settle.Params
+  ---@return settle.Statement
   settle = function(p, params)
     local where = need(params, "jurisdiction", "MT")
     local rate = need(params, "fee", '"10%"')

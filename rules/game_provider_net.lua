@@ -34,6 +34,9 @@ local function need(params, key, example)
 end
 
 return {
+  ---@param p settle.Period
+  ---@param params settle.Params
+  ---@return settle.Statement
   settle = function(p, params)
     local tiers = need(params, "tiers", '[{upto: "20000", rate: "10%"}, {rate: "15%"}]')
     local mode = params.rounding or "half_even"

@@ -63,6 +63,9 @@ local function guarantee(minimum, first, last)
 end
 
 return {
+  ---@param p settle.Period
+  ---@param params settle.Params
+  ---@return settle.Statement
   settle = function(p, params)
     local rate = need(params, "share", '"12%"')
     local minimum = money.of(need(params, "minimum", '"3000000"'))

@@ -37,6 +37,9 @@ local function games_in_play(p)
 end
 
 return {
+  ---@param p settle.Period
+  ---@param params settle.Params
+  ---@return settle.Statement
   settle = function(p, params)
     local fee = money.of(need(params, "licence_fee", '"1500000"'))
     local rate = need(params, "share", '"6%"')

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -556,6 +557,73 @@ static void test_trailers(void)
 
 /* ---- limits -------------------------------------------------------------------- */
 
+/* Peak resident set size of this process, in KiB. */
+static long peak_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* Writes `n` copies of the string s to f. */
+static void fill(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fputs(s, f);
+}
+
+/*
+ * Memory stays bounded on hostile drops of 64 MiB: one string (its cap
+ * falling inside an escape), one number, one NDJSON line. Run first, while
+ * the peak is still low.
+ */
+static void test_memory(void)
+{
+    const char *paths[] = {"id", "v"};
+    const char *p = tpath("huge.json");
+    long before = peak_kib();
+    for (int k = 0; k < 3; k++) {
+        FILE *f = fopen(p, "wb");
+        CHECK(f != NULL);
+        if (!f)
+            return;
+        fputs(k == 2 ? "{\"id\":1,\"v\":[" : "[{\"id\":1,\"v\":", f);
+        if (k == 0) {
+            fputs("\"", f);
+            fill(f, "\\u0041", 65540);
+            fill(f, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 2 * MIB);
+            fputs("\"", f);
+        } else {
+            fill(f, k == 1 ? "99999999999999999999999999999999" : "[1, \"ab\"], ", 2 * MIB);
+            fputs(k == 1 ? "" : "0]", f);
+        }
+        fputs(k == 2 ? "}\n{\"id\":2}\n" : "},{\"id\":2}]", f);
+        fclose(f);
+        coll c = {0};
+        ingest_stats st;
+        char err[300];
+        CHECK_EQ_INT(run_file(p, (want){NULL, paths, 2, NULL, 0}, &c, &st, err), 0);
+        CHECK_EQ_INT(c.n, 3);
+        if (c.n == 3) {
+            CHECK_EQ_INT(c.r[1].status, k == 2 ? ROW_BAD_SYNTAX : ROW_FIELD_TOO_LONG);
+            CHECK_EQ_STR(c.r[2].fields, "2|");
+        }
+        coll_free(&c);
+    }
+    long grew = peak_kib() - before;
+    if (grew > 16 * 1024)
+        fprintf(stderr, "  peak grew by %ld KiB\n", grew);
+    CHECK(grew <= 16 * 1024);
+    unlink(p);
+}
+
+/* Appends n copies of s. */
+static void add_rep(sbuf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sbuf_adds(b, s);
+}
+
 /* Builds [{"id":1},{"id":2,"note":"<body>"},{"id":3}] around a long body. */
 static char *long_doc(const char *body_unit, size_t units, bool nd)
 {
@@ -589,6 +657,55 @@ static void check_long(const char *unit, size_t units, bool nd, bool wanted, int
     }
     coll_free(&c);
     free(doc);
+}
+
+/* Reads a record whose "n" is `digits` digits then `tail`: row 2 has status `want_st`. */
+static void check_long_number(size_t digits, const char *tail, bool nd, int want_st)
+{
+    const char *paths[] = {"id", "n"};
+    sbuf b;
+    sbuf_init(&b);
+    sbuf_adds(&b, nd ? "{\"id\":1}\n{\"id\":2,\"n\":-" : "[{\"id\":1},{\"id\":2,\"n\":-");
+    add_rep(&b, "7", digits);
+    sbuf_adds(&b, tail);
+    sbuf_adds(&b, nd ? "}\n{\"id\":3}\n" : "},{\"id\":3}]");
+    coll c = {0};
+    ingest_stats st;
+    char err[300];
+    CHECK_EQ_INT(run(b.buf, (want){NULL, paths, 2, NULL, 0}, &c, &st, err), 0);
+    CHECK_EQ_INT(c.n, 4);
+    if (c.n == 4) {
+        CHECK_EQ_INT(c.r[2].status, want_st);
+        CHECK_EQ_STR(c.r[3].fields, "3|");
+        if (want_st == ROW_OK)
+            CHECK_EQ_INT(strlen(c.r[2].fields), digits + strlen(tail) + 3);
+    }
+    coll_free(&c);
+    sbuf_free(&b);
+}
+
+/* Numbers: at and past the limit; digit runs long enough to be withheld from yajl. */
+static void test_long_numbers(void)
+{
+    check_long_number(INGEST_MAX_FIELD - 1, "", false, ROW_OK);
+    check_long_number(INGEST_MAX_FIELD, "", false, ROW_FIELD_TOO_LONG);
+    check_long_number(INGEST_MAX_FIELD + 1, "", false, ROW_FIELD_TOO_LONG);
+    check_long_number(3 * MIB, ".25e-3", false, ROW_FIELD_TOO_LONG);
+    check_long_number(3 * MIB, "", true, ROW_FIELD_TOO_LONG);
+    check_long_number(3, ".25e-3", true, ROW_OK);
+    const char *paths[] = {"id"};
+    coll c = {0};
+    ingest_stats st;
+    char err[300];
+    sbuf b;
+    sbuf_init(&b);
+    sbuf_adds(&b, "[1");
+    add_rep(&b, "0", 2 * MIB);
+    sbuf_adds(&b, "x]"); /* an error after withheld digits is still found */
+    CHECK_EQ_INT(run(b.buf, (want){NULL, paths, 1, NULL, 0}, &c, &st, err), -1);
+    CHECK(has(err, "lexical error"));
+    coll_free(&c);
+    sbuf_free(&b);
 }
 
 /* Field caps, at and past the limit; strings long enough to be withheld from yajl. */
@@ -634,12 +751,6 @@ static void test_too_long(void)
     free(bad);
 }
 
-/* Appends n copies of s. */
-static void add_rep(sbuf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        sbuf_adds(b, s);
-}
 
 /* Nesting: 64 levels read, 65 refused (file in arrays, row in NDJSON); a deep bomb. */
 static void test_depth(void)
@@ -1133,6 +1244,7 @@ int main(void)
 {
     if (!mkdtemp(tmpdir))
         return perror("mkdtemp"), 1;
+    test_memory();
     test_array_basic();
     test_array_pretty();
     test_values();
@@ -1143,6 +1255,7 @@ int main(void)
     test_document();
     test_trailers();
     test_too_long();
+    test_long_numbers();
     test_depth();
     test_encodings();
     test_empty_and_not_json();

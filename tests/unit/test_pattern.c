@@ -204,6 +204,11 @@ static const char *const corpus[] = {
     "all(('aaa'):gmatch('a-'))", "all(('ab12cd'):gmatch('%d*'))", "('x'):gmatch()",
     "all(('abc'):gmatch('b', '1'))", "all(('abc'):gmatch('$'))", "all(('a$'):gmatch('a$'))",
     "all(('aXbXc'):gmatch('[^X]+', 2))",
+    /* odds and ends: exhausted iterators, numbers as patterns, nesting */
+    "(function() local it = ('ab'):gmatch('.') it() it() return select('#', it()), it() end)()",
+    "('a1'):find(1)", "('a1.5'):find(1.5)", "('a1'):gsub(1, 2)",
+    "('a b'):gsub('%w', function(c) return (c:gsub('.', '%0%0')) end)",
+    "('x'):rep(70):gsub('x', {x = 'yy'}, 64)", "('%d'):gsub('%%d', '%%%%')",
     /* nesting depth (Lua's limit is 200 nested match calls) */
     "(('a'):rep(150)):match(('a?'):rep(150))", "(('a'):rep(250)):match(('a?'):rep(250))",
     "(('a'):rep(250)):find(('a-'):rep(250) .. '$')",
@@ -250,6 +255,7 @@ static char *eval(lua_State *L, const char *expr)
 /* Each corpus expression gives exactly the same results (and messages) in both states. */
 static void test_corpus(lua_State *ref, lua_State *own)
 {
+    CHECK(sizeof corpus / sizeof corpus[0] >= 200);
     for (size_t i = 0; i < sizeof corpus / sizeof corpus[0]; i++) {
         char *a = eval(ref, corpus[i]), *b = eval(own, corpus[i]);
         if (strcmp(a, b) != 0)
@@ -481,12 +487,17 @@ static void check_good(rules_engine *re)
     statement_free(&st);
 }
 
-/* Each bomb fails its own settle() with "file:line: pattern too complex", fast. */
+/*
+ * Each bomb fails its own settle() with "file:line: pattern too complex",
+ * fast, and the good partner still settles. "method" comes first: stock Lua
+ * finishes it in 0.1 s, so if s:find(...) did not reach settle's functions
+ * it fails at once and the rest (hours each with stock Lua) is skipped.
+ */
 static void test_sandbox(const char *dir)
 {
     static const struct { const char *name; int line; } bombs[] = {
-        {"find", 8}, {"match", 9}, {"gmatch", 10}, {"gsub", 11}, {"backref", 12},
-        {"depth", 13}, {"method", 14}, {"swallow", 16}, {"shared", 19},
+        {"method", 14}, {"find", 8}, {"match", 9}, {"gmatch", 10}, {"gsub", 11},
+        {"backref", 12}, {"depth", 13}, {"swallow", 16}, {"shared", 19},
     };
     char *bombs_path = xasprintf("%s/pattern_bombs.lua", dir);
     char *good_path = xasprintf("%s/good.lua", dir);
@@ -503,18 +514,24 @@ static void test_sandbox(const char *dir)
         double secs = since(&t0);
         if (!err || !strstr(err, want) || secs > 2.0)
             fprintf(stderr, "  case %s (%.2f s): %s\n", bombs[i].name, secs, err);
-        CHECK(err && strstr(err, want));
+        bool stopped = err && strstr(err, want);
+        CHECK(stopped);
         CHECK(secs < 2.0);
         CHECK_EQ_INT(st.n_lines, 0);
         free(want);
         free(err);
         statement_free(&st);
         check_good(re);
+        if (!stopped && i == 0) {
+            fprintf(stderr, "  s:find does not reach settle's find; skipping the bombs\n");
+            break;
+        }
     }
     statement st = st_make();
     char *err = NULL;
     CHECK_EQ_INT(settle_case(re, "bombs", "ok", &st, &err), 0);
-    CHECK(st.n_lines == 1 && strcmp(st.lines[0].label, "2025 09 ONE+TWO+THREE a;b;;c 3 3 true") == 0);
+    CHECK(st.n_lines == 1 &&
+          strcmp(st.lines[0].label, "2025 09 ONE+TWO+THREE a;b;;c 3 3 true") == 0);
     if (err || st.n_lines != 1)
         fprintf(stderr, "  ok case: %s\n", err ? err : st.n_lines ? st.lines[0].label : "-");
     free(err);

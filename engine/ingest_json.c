@@ -394,14 +394,19 @@ static int jr_ndjson(jr *r, size_t from)
 
 /* ---- the file ------------------------------------------------------------------------- */
 
-/* Compiles the wanted paths; control paths hang from the document's root in that layout. */
+/*
+ * Compiles the wanted paths; control paths hang from the document's root in
+ * that layout. A NULL path matches nothing (its field is always empty).
+ */
 static void jr_paths(jr *r)
 {
     for (size_t i = 0; i < r->n_paths; i++)
-        jt_add(&r->trie, JT_RECORD, r->paths[i], (int)i);
+        if (r->paths[i])
+            jt_add(&r->trie, JT_RECORD, r->paths[i], (int)i);
     for (size_t i = 0; i < r->n_control; i++)
-        jt_add(&r->trie, r->layout == JL_DOC ? JT_DOC : JT_RECORD, r->control[i],
-               (int)(r->n_paths + i));
+        if (r->control[i])
+            jt_add(&r->trie, r->layout == JL_DOC ? JT_DOC : JT_RECORD, r->control[i],
+                   (int)(r->n_paths + i));
     if (r->layout == JL_DOC)
         jt_add(&r->trie, JT_DOC, r->records, -1);
 }
@@ -536,7 +541,7 @@ static int jr_run(jr *r)
 static int jr_header(jr *r)
 {
     for (size_t i = 0; i < r->n_paths; i++)
-        r->fields[i] = (slice){r->paths[i], strlen(r->paths[i])};
+        r->fields[i] = r->paths[i] ? (slice){r->paths[i], strlen(r->paths[i])} : (slice){"", 0};
     ingest_row row = {.fields = r->fields, .n_fields = r->n_paths, .line = 1,
                       .raw = {"", 0}, .is_header = true};
     return r->rc = r->fn(r->ctx, &row);

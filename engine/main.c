@@ -26,6 +26,8 @@ static const char usage_main[] =
     "  check    [-c FILE]   validate config, FX table and rule files; writes nothing\n"
     "  status   [-c FILE] [--json]   files, periods and last runs from the state\n"
     "  approve  [-c FILE] --partner ID --period P   release a statement held by control totals\n"
+    "  preview  [-c FILE] --partner ID --period P --rules FILE   candidate rules vs the issued\n"
+    "           statement, line by line; writes nothing\n"
     "  audit verify [-c FILE]   re-check the audit chain and the hash of every output\n"
     "  version  print the version\n"
     "\n"
@@ -66,6 +68,17 @@ static const char usage_approve[] =
     "and audited; the next `settle run` issues the statement. P is the period label\n"
     "as in the reports: 2025-09-22, 2025-W39 or 2025-09.\n";
 
+static const char usage_preview[] =
+    "usage: settle preview [-c FILE] --partner ID --period P --rules FILE\n"
+    "\n"
+    "Settles period P of the partner with the candidate rule file, exactly as a run\n"
+    "would, and shows line by line how it differs from the statement issued for P:\n"
+    "issued amount, candidate amount, difference; then payable and carry_out. Writes\n"
+    "nothing (state, reports and audit log stay as they are). P is the period label as\n"
+    "in the reports: 2025-09-22, 2025-W39 or 2025-09.\n"
+    "Exit 0 no difference, 1 differences (or nothing issued yet), 2 usage, config, rule\n"
+    "or period error, 3 state or report failure.\n";
+
 static const char usage_audit[] =
     "usage: settle audit verify [-c FILE]\n"
     "\n"
@@ -93,20 +106,22 @@ static int parse_day(const char *opt, const char *text, int32_t *day)
     return -1;
 }
 
-enum { OPT_DATE = 256, OPT_FROM, OPT_TO, OPT_PARTNER, OPT_DRY, OPT_JSON, OPT_HELP, OPT_PERIOD };
+enum { OPT_DATE = 256, OPT_FROM, OPT_TO, OPT_PARTNER, OPT_DRY, OPT_JSON, OPT_HELP, OPT_PERIOD,
+       OPT_RULES };
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'}, {"date", required_argument, NULL, OPT_DATE},
     {"from", required_argument, NULL, OPT_FROM}, {"to", required_argument, NULL, OPT_TO},
     {"partner", required_argument, NULL, OPT_PARTNER}, {"dry-run", no_argument, NULL, OPT_DRY},
     {"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP},
-    {"period", required_argument, NULL, OPT_PERIOD},
+    {"period", required_argument, NULL, OPT_PERIOD}, {"rules", required_argument, NULL, OPT_RULES},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct cli {
     const char *config;
     const char *period;
+    const char *rules;
     run_options run;
     bool json, help, has_date, has_from, has_to;
 } cli;
@@ -127,6 +142,7 @@ static int cli_option(cli *c, int opt, const char *arg, int argc)
     case OPT_DRY: c->run.dry_run = true; return 0;
     case OPT_JSON: c->json = true; return 0;
     case OPT_PERIOD: c->period = arg; return 0;
+    case OPT_RULES: c->rules = arg; return 0;
     case OPT_HELP: c->help = true; return 0;
     default: return -1;
     }
@@ -204,7 +220,16 @@ int settle_check(const char *path)
     return bad ? EXIT_USAGE : EXIT_CLEAN;
 }
 
-/* `settle status`: reads the state; never writes. */
+/* `settle status` before any run: the same JSON shape, with nothing in it. */
+static const char status_no_state_json[] =
+    "{\n  \"state_exists\": false,\n  \"schema_version\": null,\n  \"runs_total\": 0,\n"
+    "  \"runs\": [],\n  \"files_processed\": 0,\n  \"files_quarantined\": 0,\n"
+    "  \"control_mismatches\": 0,\n  \"rejected_rows\": 0,\n"
+    "  \"statement_counts\": {\"held\": 0, \"provisional\": 0, \"final\": 0},\n"
+    "  \"approvals_total\": 0,\n  \"partners\": []\n}\n";
+
+/* `settle status`: reads the state, opened read only; never writes or creates anything.
+ * No state yet (nothing has run) is not an error: it says so and exits 0. */
 int settle_status(const char *path, bool json)
 {
     settle_config cfg;
@@ -216,13 +241,23 @@ int settle_status(const char *path, bool json)
         return EXIT_USAGE;
     }
     diag_free(&d);
-    char err[256];
-    state *s = state_open(cfg.paths.state, err, sizeof err);
+    char err[512];
+    state *s = state_open_readonly(cfg.paths.state, err, sizeof err);
     int code = EXIT_FAILED;
-    if (!s)
-        fprintf(stderr, "settle: cannot open state: %s\n", err);
-    else if (state_status_print(s, stdout, json) == 0)
+    if (!s && !strncmp(err, "no state yet", 12)) {
+        if (json)
+            fputs(status_no_state_json, stdout);
+        else
+            printf("settle status: %s\nNothing has run with this config yet; "
+                   "`settle run -c %s` starts it.\n", err, path);
         code = EXIT_CLEAN;
+    } else if (!s) {
+        fprintf(stderr, "settle: cannot open state: %s\n", err);
+    } else if (state_status_print(s, stdout, json) == 0) {
+        code = EXIT_CLEAN;
+    } else {
+        fprintf(stderr, "settle: status: %s\n", state_error(s));
+    }
     state_close(s);
     config_free(&cfg);
     return code;
@@ -236,6 +271,17 @@ static int cli_approve(const cli *c, const char *cfg)
         return EXIT_USAGE;
     }
     return settle_approve(cfg, c->run.partners[0], c->period);
+}
+
+/* `settle preview`: exactly one --partner, a --period and --rules. */
+static int cli_preview(const cli *c, const char *cfg)
+{
+    if (c->run.n_partners != 1 || !c->period || !c->rules) {
+        fprintf(stderr, "settle: preview needs --partner ID, --period P and --rules FILE\n%s",
+                usage_preview);
+        return EXIT_USAGE;
+    }
+    return settle_preview(cfg, c->run.partners[0], c->period, c->rules);
 }
 
 /* `settle audit <sub-verb> [-c FILE]`: argv[0] is "audit"; only `verify` so far. */
@@ -270,7 +316,7 @@ static int run_verb(const char *verb, int argc, char **argv)
     static const struct {
         const char *name, *usage;
     } verbs[] = {{"run", usage_run}, {"check", usage_check}, {"status", usage_status},
-                 {"approve", usage_approve}};
+                 {"approve", usage_approve}, {"preview", usage_preview}};
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
         if (strcmp(verb, verbs[i].name) != 0)
             continue;
@@ -288,8 +334,10 @@ static int run_verb(const char *verb, int argc, char **argv)
             rc = settle_check(cfg);
         else if (i == 2)
             rc = settle_status(cfg, c.json);
-        else
+        else if (i == 3)
             rc = cli_approve(&c, cfg);
+        else
+            rc = cli_preview(&c, cfg);
         free(c.run.partners);
         return rc;
     }

@@ -250,7 +250,7 @@ static void rl_hook(lua_State *L, lua_Debug *ar)
 }
 
 /* Arms the limits for one call: full budget, new deadline, hook on. */
-static void rl_arm(rules_engine *re)
+void rules_arm(rules_engine *re)
 {
     re->steps_left = RULES_MAX_INSTRUCTIONS;
     re->tripped = NULL;
@@ -268,7 +268,7 @@ static void rl_arm(rules_engine *re)
  */
 static void rl_call(rules_engine *re, int nargs, int nres)
 {
-    rl_arm(re);
+    rules_arm(re);
     lua_call(re->L, nargs, nres);
     re->in_rule = false;
     lua_sethook(re->L, NULL, 0, 0);
@@ -288,7 +288,7 @@ static void rl_trim_traceback(lua_State *L)
  * Message handler: turns any error value into a string and, for errors
  * raised while rule code runs, appends a traceback. Returns the new message.
  */
-static int rl_msgh(lua_State *L)
+int rules_msgh(lua_State *L)
 {
     luaL_checkstack(L, 4, NULL);
     const char *msg = lua_tostring(L, 1);
@@ -307,7 +307,7 @@ static int rl_msgh(lua_State *L)
  * The text of a failed protected call (caller frees). Memory errors have no
  * position of their own: they get the last place the hook saw, else `path`.
  */
-static char *rl_error_text(rules_engine *re, int status, const char *path)
+char *rules_error_text(rules_engine *re, int status, const char *path)
 {
     if (status == LUA_ERRMEM || (status == LUA_ERRERR && re->mem_hit)) {
         if (re->where[0])
@@ -319,7 +319,7 @@ static char *rl_error_text(rules_engine *re, int status, const char *path)
 }
 
 /* Puts the state back to rest: empty stack, no hook, no limit, garbage freed. */
-static void rl_reset(rules_engine *re)
+void rules_reset(rules_engine *re)
 {
     lua_settop(re->L, 0);
     lua_sethook(re->L, NULL, 0, 0);
@@ -332,20 +332,20 @@ static void rl_reset(rules_engine *re)
 }
 
 /*
- * Runs f(ud) in protected mode with rl_msgh. Returns 0, or -1 with the
+ * Runs f(ud) in protected mode with rules_msgh. Returns 0, or -1 with the
  * message in *err (caller frees). Always leaves the state reset.
  */
 static int rl_protected(rules_engine *re, lua_CFunction f, void *ud, const char *path, char **err)
 {
     lua_State *L = re->L;
-    rl_reset(re);
-    lua_pushcfunction(L, rl_msgh);
+    rules_reset(re);
+    lua_pushcfunction(L, rules_msgh);
     lua_pushcfunction(L, f);
     lua_pushlightuserdata(L, ud);
     int status = lua_pcall(L, 1, 0, 1);
     if (status != LUA_OK)
-        *err = rl_error_text(re, status, path);
-    rl_reset(re);
+        *err = rules_error_text(re, status, path);
+    rules_reset(re);
     return status == LUA_OK ? 0 : -1;
 }
 
@@ -390,7 +390,7 @@ void rules_set_tax(rules_engine *re, const tax_table *t)
 }
 
 /* The record of `partner`, or NULL when none was loaded. */
-static rule_rec *rl_find(rules_engine *re, const char *partner)
+rule_rec *rules_find(rules_engine *re, const char *partner)
 {
     for (size_t i = 0; i < re->n_rules; i++)
         if (strcmp(re->rules[i].partner, partner) == 0)
@@ -414,7 +414,7 @@ static rule_rec *rl_new_rec(rules_engine *re, const char *partner)
 /* Records (or replaces) the loaded rule table `ref` of a partner; copies strings. */
 static void rl_keep(rules_engine *re, const char *partner, const char *path, int ref, int line)
 {
-    rule_rec *r = rl_find(re, partner);
+    rule_rec *r = rules_find(re, partner);
     if (r) {
         luaL_unref(re->L, LUA_REGISTRYINDEX, r->ref);
         free(r->path);
@@ -606,7 +606,7 @@ int rules_settle(rules_engine *re, const char *partner_id, const param *params, 
                  char **errmsg)
 {
     *errmsg = NULL;
-    const rule_rec *rec = rl_find(re, partner_id);
+    const rule_rec *rec = rules_find(re, partner_id);
     if (!rec) {
         *errmsg = xasprintf("partner %s: no rule file is loaded", partner_id);
         return -1;

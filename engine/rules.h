@@ -16,6 +16,7 @@
 #include "config.h"
 #include "statement.h"
 #include "tax.h"
+#include "txn.h"
 #include "util.h"
 
 typedef struct rules_engine rules_engine;
@@ -51,5 +52,47 @@ int rules_load(rules_engine *re, const char *partner_id, const char *path, char 
  */
 int rules_settle(rules_engine *re, const char *partner_id, const param *params, statement *st,
                  char **errmsg);
+
+/*
+ * The per-transaction hook `transaction(tx, params)` of a rule file. It is
+ * called once per canonical transaction while a file is read, before dedup
+ * and summing. A batch (rules_tx_begin .. rules_tx_end) covers one file: the
+ * hook, one reusable `tx` table (its fields are overwritten per call; no
+ * table is built per row) and params stay on the Lua stack. Each call runs
+ * under the sandbox limits. Nothing else may use the engine inside a batch.
+ *
+ * The hook returns: nothing, nil or true to keep the transaction; false and
+ * a reason to skip it (a skipped_by_rule reject); a canonical type name to
+ * reclassify it; optionally followed by a bucket name, which replaces its
+ * category (the settle function sees it in p.by_category[bucket]); or a
+ * table { type = , bucket = , skip = "reason" } for the same.
+ */
+typedef struct rules_tx_in {
+    slice id, game, category, player, round;
+    const char *currency;
+    tx_type type;
+    int64_t amount;        /* minor units of currency */
+    int64_t instant;       /* UTC seconds */
+    int32_t day;           /* business day */
+} rules_tx_in;
+
+typedef struct rules_tx_out {
+    bool skip;
+    char reason[160];      /* skip: why ("skipped by rule" when none given) */
+    int type;              /* new canonical type, or -1 */
+    char bucket[65];       /* new category, or "" */
+} rules_tx_out;
+
+/* True when the partner's loaded rule defines a transaction hook. */
+bool rules_has_tx_hook(rules_engine *re, const char *partner_id);
+/* Starts a batch for the partner. 0, or -1 with the message in *errmsg (caller frees). */
+int rules_tx_begin(rules_engine *re, const char *partner_id, const param *params, char **errmsg);
+/*
+ * Calls the hook for one transaction. 0 with *out filled, or -1 with
+ * "file:line: message" in *errmsg (caller frees); after -1 the batch is over.
+ */
+int rules_tx_call(rules_engine *re, const rules_tx_in *in, rules_tx_out *out, char **errmsg);
+/* Ends the batch (safe after a failed call). */
+void rules_tx_end(rules_engine *re);
 
 #endif

@@ -51,6 +51,10 @@ struct rules_engine {
     char where[96];      /* "path:line:" last seen by the hook */
     int exponent;        /* of the running settle()'s currency; -1 outside settle() */
     const tax_table *tax; /* borrowed (rules_set_tax); NULL: no tax table configured */
+    struct {             /* the open transaction-hook batch (rules_hook.c) */
+        const rule_rec *rec; /* NULL when none is open */
+        int line;        /* where the hook is defined */
+    } tx;
     rule_rec *rules;     /* owned array */
     size_t n_rules, cap_rules;
 };
@@ -66,6 +70,17 @@ static inline int rules_rawfield(lua_State *L, int idx, const char *k)
     lua_pushstring(L, k);
     return lua_rawget(L, idx);
 }
+
+/* rules.c: the loaded rule of a partner, or NULL. */
+rule_rec *rules_find(rules_engine *re, const char *partner);
+/* rules.c: arms the limits for one call of rule code (full budget, new deadline, hook on). */
+void rules_arm(rules_engine *re);
+/* rules.c: puts the state back to rest (empty stack, no hook, garbage collected). */
+void rules_reset(rules_engine *re);
+/* rules.c: message handler for lua_pcall: the message with a traceback while a rule runs. */
+int rules_msgh(lua_State *L);
+/* rules.c: the text of a failed protected call (caller frees); memory errors get a place. */
+char *rules_error_text(rules_engine *re, int status, const char *path);
 
 /* rules.c: the engine behind a C function's upvalue 1 (set by the library builders). */
 rules_engine *rules_engine_of(lua_State *L);

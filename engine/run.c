@@ -189,7 +189,7 @@ static int ingest_all(run_ctx *rc)
 static int run_exit_code(const run_ctx *rc)
 {
     const run_totals *t = &rc->totals;
-    bool attention = t->rejected || t->files_failed || t->files_waiting ||
+    bool attention = t->rejected > t->skipped_by_rule || t->files_failed || t->files_waiting ||
                      t->control_mismatches || t->held || t->rule_failures;
     return attention ? EXIT_ATTENTION : EXIT_CLEAN;
 }

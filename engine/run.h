@@ -38,6 +38,13 @@ int run_audit_flush(const settle_config *cfg, state *st);
 int settle_check(const char *config);
 /* `settle approve`: releases a statement held by control totals (see approve.c). */
 int settle_approve(const char *config, const char *partner, const char *period);
+/*
+ * `settle preview`: settles one period with a candidate rule file and prints the
+ * difference from the issued statement (see preview.c). Writes nothing. Exit 0 no
+ * difference, 1 differences or nothing issued, 2 usage/config/rule error, 3 state failure.
+ */
+int settle_preview(const char *config, const char *partner, const char *period,
+                   const char *rules_path);
 int settle_status(const char *config, bool json);
 
 #endif

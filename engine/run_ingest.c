@@ -47,6 +47,10 @@ typedef struct file_ctx {
     uint64_t trailer_line;      /* 0 until a trailer row was met */
     bool after_trailer;         /* data rows followed the trailer */
     row_copy held;              /* lookahead: the previous row */
+    /* the rule's transaction hook */
+    bool hook;                  /* the partner's rule has one: a batch is open per file */
+    bool hook_failed;           /* it raised: the file is not counted and stays in the inbox */
+    int64_t skipped_by_rule;    /* rejects the hook asked for (counted in counts.rejected) */
 } file_ctx;
 
 /* Remembers a business day of this file (a handful per file). */
@@ -145,6 +149,35 @@ static int file_take_txn(file_ctx *f, const ingest_row *row, const txn *t)
     return 0;
 }
 
+/*
+ * Hands one transaction to the rule's transaction hook, then skips, changes
+ * or takes it. Returns file_take_txn's result, or 1 when the hook failed
+ * (message in f->err).
+ */
+static int file_hooked_txn(file_ctx *f, const ingest_row *row, txn *t)
+{
+    rules_tx_in in = {t->id, t->game, t->category, t->player, t->round,
+                      strmap_str(f->cells.currencies, (uint32_t)t->currency), t->type,
+                      t->amount, t->instant, t->day};
+    rules_tx_out out;
+    char *msg = NULL;
+    if (rules_tx_call(f->rc->re, &in, &out, &msg) != 0) {
+        snprintf(f->err, sizeof f->err, "rule error in transaction(): %s", msg);
+        free(msg);
+        f->hook_failed = f->failed = true;
+        return 1;
+    }
+    if (out.skip) {
+        f->skipped_by_rule++;
+        return file_reject(f, row, t->id, REJ_SKIPPED_BY_RULE, out.reason, t->day);
+    }
+    if (out.type >= 0)
+        t->type = (tx_type)out.type;
+    if (out.bucket[0])
+        t->category = (slice){out.bucket, strlen(out.bucket)};
+    return file_take_txn(f, row, t);
+}
+
 /* The header row: resolve columns, or mark the file unusable. */
 static int file_header(file_ctx *f, const ingest_row *row)
 {
@@ -170,7 +203,9 @@ static int file_data_row(file_ctx *f, const ingest_row *row)
     if (normalise_row(f->norm, row, out, &n, &rej) != 0)
         rc = file_reject(f, row, rej.id, rej.code, rej.detail, rej.day);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = file_take_txn(f, row, &out[i]);
+        rc = f->hook ? file_hooked_txn(f, row, &out[i]) : file_take_txn(f, row, &out[i]);
+    if (rc == 1)
+        return 1; /* the hook failed: stop reading, the file is undone */
     f->state_failed = rc != 0;
     return rc != 0 ? 2 : 0;
 }
@@ -268,6 +303,7 @@ static void file_totals(run_ctx *rc, const file_ctx *f)
     rc->totals.transactions += f->counts.transactions;
     rc->totals.duplicates += f->counts.duplicates;
     rc->totals.rejected += f->counts.rejected;
+    rc->totals.skipped_by_rule += f->skipped_by_rule;
 }
 
 /* The wanted JSON paths: every mapped field's name (slots without one are skipped). */
@@ -292,6 +328,32 @@ static int file_read(file_ctx *f, const char *path)
     size_t n_control = pc->control.trailer ? 2 : 0;
     return ingest_json_file(path, &o, paths, json_paths(pc, paths), control, n_control, file_row,
                             f, &stats, f->err, sizeof f->err);
+}
+
+/* Reads the file inside a transaction-hook batch when the rule has a hook. */
+static int file_read_hooked(file_ctx *f, const char *path)
+{
+    char *msg = NULL;
+    if (f->hook && rules_tx_begin(f->rc->re, f->pc->id, &f->pc->params, &msg) != 0) {
+        snprintf(f->err, sizeof f->err, "rule error in transaction(): %s", msg);
+        free(msg);
+        f->hook_failed = f->failed = true;
+        return 0;
+    }
+    int r = file_read(f, path);
+    if (f->hook)
+        rules_tx_end(f->rc->re);
+    return r;
+}
+
+/* The rule's hook failed on this file: undone, left in the inbox for a fixed rule. */
+static int file_rule_failed(file_ctx *f, const char *sha)
+{
+    fprintf(stderr, "settle: %s: not counted, left in the inbox: %s\n", f->relpath, f->err);
+    file_undo(f);
+    f->rc->totals.rule_failures++;
+    file_audit(f, sha, "rule_failed");
+    return 0;
 }
 
 /* An unreadable file: undone, recorded as quarantined, queued to be moved. */
@@ -338,9 +400,11 @@ static int file_process(file_ctx *f, size_t pi, const char *path, const char *na
     if (state_savepoint(rc->st) != 0 ||
         state_file_add(rc->st, rc->run_id, f->pc->id, f->relpath, sha, size, &f->file_id) != 0)
         return -1;
-    int r = file_read(f, path);
+    int r = file_read_hooked(f, path);
     if (f->state_failed)
         return -1;
+    if (f->hook_failed)
+        return file_rule_failed(f, sha);
     if (r < 0 || f->failed)
         return file_unreadable(f, path, name, sha, size);
     if (file_control(f, sha) != 0 || file_commit(f, pi) != 0)
@@ -359,7 +423,8 @@ static void file_reset(file_ctx *f)
     f->days = NULL;
     f->n_days = f->cap_days = 0;
     memset(&f->counts, 0, sizeof f->counts);
-    f->header_done = f->failed = f->state_failed = false;
+    f->header_done = f->failed = f->state_failed = f->hook_failed = false;
+    f->skipped_by_rule = 0;
     f->last_day = INT32_MIN;
     f->err[0] = 0;
     memset(&f->read, 0, sizeof f->read);
@@ -446,7 +511,8 @@ int run_ingest_partner(run_ctx *rc, size_t pi)
     char **names = run_list_drops(pc, dir, &n);
     char zerr[128];
     tz_zone *zone = tz_load(pc->timezone, zerr, sizeof zerr); /* validated by config_load */
-    file_ctx f = {.rc = rc, .pc = pc, .seen = dedup_new(0), .last_day = INT32_MIN, .zone = zone};
+    file_ctx f = {.rc = rc, .pc = pc, .seen = dedup_new(0), .last_day = INT32_MIN, .zone = zone,
+                  .hook = rules_has_tx_hook(rc->re, pc->id)};
     int result = zone ? 0 : -1;
     if (result == 0)
         result = state_seen_load(rc->st, pc->id, rc->today - pc->lookback_days, seen_remember,

@@ -28,6 +28,7 @@ typedef struct run_period {
 typedef struct run_totals {
     int64_t files, files_skipped, files_failed, files_waiting, control_mismatches;
     int64_t rows, transactions, duplicates, rejected;
+    int64_t skipped_by_rule;    /* part of rejected: asked for by the rule, not a data problem */
     int64_t statements, held, rule_failures;
 } run_totals;
 

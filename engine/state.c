@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "state_int.h"
 
@@ -177,6 +178,46 @@ state *state_open(const char *dir, char *err, size_t errlen)
                                          "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON") != 0 ||
         state_migrate(s) != 0) {
         snprintf(err, errlen, "%s", s->db ? (s->err[0] ? s->err : sqlite3_errmsg(s->db)) : "state: open");
+        state_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+state *state_open_readonly(const char *dir, char *err, size_t errlen)
+{
+    char *path = path_join(dir, "settle.db");
+    if (access(path, F_OK) != 0) {
+        snprintf(err, errlen, "no state yet: %s does not exist (no run has been recorded)", path);
+        free(path);
+        return NULL;
+    }
+    state *s = xcalloc(1, sizeof *s);
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL);
+    free(path);
+    int v = 0;
+    sqlite3_stmt *st = NULL;
+    if (rc == SQLITE_OK && state_exec(s, "PRAGMA busy_timeout=5000") == 0 &&
+        sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        (rc = sqlite3_step(st)) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    else if (rc == SQLITE_OK || rc == SQLITE_DONE)
+        rc = SQLITE_ERROR;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        snprintf(err, errlen, "%s", s->db ? (s->err[0] ? s->err : sqlite3_errmsg(s->db)) : "state: open");
+        state_close(s);
+        return NULL;
+    }
+    if (v != STATE_SCHEMA_VERSION) {
+        if (v == 0)
+            snprintf(err, errlen, "no state yet: %s/settle.db is empty", dir);
+        else if (v < STATE_SCHEMA_VERSION)
+            snprintf(err, errlen, "state schema version %d is older than this settle's (%d); "
+                     "the next `settle run` upgrades it", v, STATE_SCHEMA_VERSION);
+        else
+            snprintf(err, errlen, "state schema version %d is newer than this settle (%d); "
+                     "use a newer settle", v, STATE_SCHEMA_VERSION);
         state_close(s);
         return NULL;
     }

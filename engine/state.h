@@ -25,6 +25,9 @@ typedef struct state state;
 
 /* Opens (creating and migrating as needed) <dir>/settle.db. NULL with err on failure. */
 state *state_open(const char *dir, char *err, size_t errlen);
+/* Opens an existing <dir>/settle.db read only (never creates, migrates or writes anything);
+ * NULL with err on failure, err starting "no state yet" when there is no store yet. */
+state *state_open_readonly(const char *dir, char *err, size_t errlen);
 void state_close(state *s);
 const char *state_error(const state *s);
 

@@ -1,11 +1,10 @@
 /*
  * state_statement.c - issued statements in the state store: put, get, the
- * carry-over chain, listings by label, and the `settle status` overview.
+ * carry-over chain and listings by label. (`settle status`: state_status.c.)
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "money.h"
 #include "state_int.h"
 #include "timefmt.h"
 
@@ -118,84 +117,6 @@ int state_statement_days(state *s, const char *partner, int32_t from_day,
     state_bind_text(st, 1, partner);
     sqlite3_bind_int(st, 2, from_day);
     return state_each_day(s, st, fn, ctx);
-}
-
-/* Prints one statement line of the status overview. */
-static void status_statement(FILE *out, sqlite3_stmt *st, bool json, bool first)
-{
-    statement_row r;
-    statement_from_row(st, &r);
-    char pay[MONEY_FMT_MAX];
-    money_format(r.payable, r.exponent, pay);
-    if (!json) {
-        fprintf(out, "  %-16s %-11s %-11s %s %s%s%s\n", r.partner, r.period, r.status, pay,
-                r.currency, r.hold_reason ? "  held: " : "", r.hold_reason ? r.hold_reason : "");
-        return;
-    }
-    sbuf b;
-    sbuf_init(&b);
-    sbuf_adds(&b, first ? "\n    {\"partner\": " : ",\n    {\"partner\": ");
-    sbuf_add_json_str(&b, r.partner, strlen(r.partner));
-    sbuf_addf(&b, ", \"period\": \"%s\", \"status\": \"%s\", \"payable\": \"%s\", "
-                  "\"currency\": \"%s\", \"hold_reason\": ",
-              r.period, r.status, pay, r.currency);
-    if (r.hold_reason)
-        sbuf_add_json_str(&b, r.hold_reason, strlen(r.hold_reason));
-    else
-        sbuf_adds(&b, "null");
-    sbuf_addc(&b, '}');
-    fputs(b.buf, out);
-    sbuf_free(&b);
-}
-
-/* Prints the file outcome counts and the last runs. */
-static int status_header(state *s, FILE *out, bool json)
-{
-    sqlite3_stmt *st;
-    const char *sql = "SELECT (SELECT count(*) FROM files WHERE outcome='processed'),"
-                      " (SELECT count(*) FROM files WHERE outcome='quarantined'),"
-                      " (SELECT count(*) FROM rejects),"
-                      " (SELECT coalesce(max(id),0) FROM runs),"
-                      " (SELECT started FROM runs ORDER BY id DESC LIMIT 1),"
-                      " (SELECT exit_code FROM runs ORDER BY id DESC LIMIT 1)";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return state_fail(s, "state: status");
-    sqlite3_step(st);
-    const char *last = (const char *)sqlite3_column_text(st, 4);
-    if (json)
-        fprintf(out, "{\n  \"files_processed\": %lld,\n  \"files_quarantined\": %lld,\n"
-                     "  \"rejected_rows\": %lld,\n  \"runs\": %lld,\n  \"last_run\": \"%s\",\n"
-                     "  \"last_exit_code\": %d,\n  \"statements\": [",
-                sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-                sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), last ? last : "",
-                sqlite3_column_int(st, 5));
-    else
-        fprintf(out, "files processed: %lld, quarantined: %lld; rejected rows: %lld\n"
-                     "runs: %lld, last started %s, exit code %d\nstatements:\n",
-                sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-                sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), last ? last : "never",
-                sqlite3_column_int(st, 5));
-    sqlite3_finalize(st);
-    return 0;
-}
-
-int state_status_print(state *s, FILE *out, bool json)
-{
-    if (status_header(s, out, json) != 0)
-        return -1;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "SELECT " ST_COLS " FROM statements ORDER BY partner, first_day",
-                           -1, &st, NULL) != SQLITE_OK)
-        return state_fail(s, "state: status");
-    bool first = true;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        status_statement(out, st, json, first);
-        first = false;
-    }
-    sqlite3_finalize(st);
-    if (json)
-        fputs("\n  ]\n}\n", out);
-    return 0;
 }
 
 int state_statements_stale(state *s, const char *partner, const char *rules_sha256,

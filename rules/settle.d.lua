@@ -127,38 +127,38 @@
 ---@field payable settle.Money what is owed for the period
 ---@field carry_out? settle.Money balance carried into the next period's `p.carry_in` (default 0)
 
--- ---- the transaction hook (planned) ---------------------------------------
+-- ---- the transaction hook ------------------------------------------------
 
----A canonical transaction as the planned `transaction` hook will see it.
+---A canonical transaction as the `transaction` hook sees it. The same table is
+---reused for every call: read it, do not keep it.
 ---@class settle.Transaction
 ---@field id string transaction id (with `amounts:`, the row id plus ":type")
 ---@field type settle.TxType
----@field amount integer minor units of `currency` (the source currency)
+---@field amount integer minor units of `currency` (the row's own currency)
 ---@field currency string source currency, e.g. "USD"
----@field game string? game id, nil when not mapped
----@field category string? game category, nil when not mapped
----@field player string? player id, nil when not mapped
----@field round string? round id, nil when not mapped
----@field time string instant in UTC, "2025-09-22T13:45:00Z"
----@field fields table<string, string> the remaining source fields, by column name
+---@field game string? game id, nil when not mapped or empty
+---@field category string? game category, nil when not mapped or empty
+---@field player string? player id, nil when not mapped or empty
+---@field round string? round id, nil when not mapped or empty
+---@field instant integer the instant in UTC seconds
+---@field day string business day, "YYYY-MM-DD"
 
----A change the planned `transaction` hook may return.
+---A change the `transaction` hook may return as a table.
 ---@class settle.TxChange
 ---@field type? settle.TxType reclassify the transaction
----@field category? string put it in another category
----@field game? string put it under another game
----@field flag? string keep it, and list it with this note for review
+---@field bucket? string put it in this custom bucket (replaces its category)
+---@field skip? string skip it, with this reason
 
 ---The rule file's returned table.
 ---@class settle.Rule
 ---Required: settles one partner's period.
 ---@field settle fun(p: settle.Period, params: settle.Params): settle.Statement
----Optional, PLANNED: the engine checks it is a function but does not call it
----yet. Called once per canonical transaction before it is counted. Return
----nil (or nothing, or true) to keep it as it is; `false, "reason"` to skip
----it (reported in exceptions.csv as skipped_by_rule with the reason); a
----settle.TxChange to reclassify or flag it.
----@field transaction? fun(tx: settle.Transaction, params: settle.Params): (boolean|settle.TxChange|nil), string?
+---Optional: called once per canonical transaction while a drop is read,
+---before dedup and summing. Return nil (or nothing, or true) to keep it;
+---`false, "reason"` to skip it (a skipped_by_rule row in exceptions.csv);
+---a canonical type name to reclassify it; a second string to put it in a
+---bucket (its category); or a settle.TxChange table.
+---@field transaction? fun(tx: settle.Transaction, params: settle.Params): (boolean|settle.TxType|settle.TxChange|nil), string?
 
 -- ---- the money library -----------------------------------------------------
 

@@ -545,6 +545,15 @@ static void test_trailers(void)
     CHECK_EQ_INT(st.rows, 1);
     coll_free(&c);
 
+    /* NULL paths match nothing: no control[0], no trailer. */
+    const char *halfp[] = {"id", NULL}, *halfc[] = {NULL, "trailer.total"};
+    CHECK_EQ_INT(run(arr, (want){NULL, halfp, 2, halfc, 2}, &c, &st, err), 0);
+    CHECK_EQ_INT(c.n, 4);
+    CHECK_EQ_STR(c.r[0].fields, "id|");
+    CHECK_EQ_STR(c.r[1].fields, "1|");
+    CHECK(!c.r[3].trl);
+    coll_free(&c);
+
     /* A trailer whose control value is an object is a bad trailer row. */
     CHECK_EQ_INT(run("[{\"trailer\":{\"count\":{}}}]", (want){NULL, paths, 2, ctl, 2}, &c, &st,
                      err),
@@ -590,7 +599,7 @@ static void test_memory(void)
         fputs(k == 2 ? "{\"id\":1,\"v\":[" : "[{\"id\":1,\"v\":", f);
         if (k == 0) {
             fputs("\"", f);
-            fill(f, "\\u0041", 65540);
+            fill(f, "\\u0041", 65539); /* the cap falls in the last escape */
             fill(f, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 2 * MIB);
             fputs("\"", f);
         } else {

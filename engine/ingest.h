@@ -77,10 +77,14 @@ int ingest_csv_file(const char *path, const csv_options *o, ingest_row_fn fn, vo
  * text (line breaks as spaces, cut at INGEST_MAX_RAW).
  *
  * Control totals: with n_control > 0, in array and NDJSON layouts a record
- * that holds control[0] is not a record but the trailer: it is delivered with
- * is_trailer set and fields[i] = the value at control[i] in it. In the
- * document layout the control paths are read from the document's root and
- * one trailer row is delivered after the last record (empty fields if absent).
+ * that holds control[0] (present and not null) is not a record but the
+ * trailer: it is delivered with is_trailer set and fields[i] = the value at
+ * control[i] in it. In the document layout the control paths are read from
+ * the document's root and one trailer row is delivered after the last record
+ * (empty fields if absent). Trailer rows are not counted in stats->rows; for
+ * gzip, stats->bytes is the compressed size read. The header row has line 1
+ * and empty raw text; a bad row has no fields. Of repeated keys, the first
+ * value of a wanted path wins.
  *
  * A bad record rejects that row only (status ROW_BAD_SYNTAX or
  * ROW_FIELD_TOO_LONG, reason in `problem`): an NDJSON line that is not a JSON

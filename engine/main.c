@@ -198,10 +198,10 @@ int settle_check(const char *path)
     int bad = config_load(path, &cfg, &d) != 0, passed = 0, failed = 0;
     if (!bad) {
         fx_table *fx = cfg.fx_rates ? fx_load(cfg.fx_rates, &d) : fx_empty();
-        fx_free(fx);
         tax_table *tax = cfg.tax_tables ? tax_load(cfg.tax_tables, &d) : NULL;
         rules_engine *re = rules_open();
         rules_set_tax(re, tax);
+        rules_set_fx(re, fx);
         for (size_t i = 0; i < cfg.n_partners; i++) {
             char sha[65];
             rules_load(re, cfg.partners[i].id, cfg.partners[i].rules, sha, &d);
@@ -210,6 +210,7 @@ int settle_check(const char *path)
         if (d.n == 0) /* rule tests only once config, tables and rule files are valid */
             rule_tests_run(&cfg, tax, &d, &passed, &failed);
         tax_free(tax);
+        fx_free(fx);
         bad = d.n > 0;
         config_free(&cfg);
     }

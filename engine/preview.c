@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yajl/yajl_tree.h>
 
 #include "money.h"
@@ -92,13 +91,14 @@ static int pv_target(pv_ctx *p, const char *partner, const char *period)
     return 0;
 }
 
-/* Compiles the candidate rule file for the partner (tax table first). 0 or -1. */
+/* Compiles the candidate rule file (tax and FX tables given first, as in a run). 0 or -1. */
 static int pv_load_rules(pv_ctx *p)
 {
     diag d;
     diag_init(&d);
     p->rc.re = rules_open();
     rules_set_tax(p->rc.re, p->rc.tax);
+    rules_set_fx(p->rc.re, p->rc.fx);
     p->rc.rules_sha = xcalloc(p->cfg.n_partners, sizeof *p->rc.rules_sha);
     int rc = rules_load(p->rc.re, p->pc->id, p->rules_path,
                         p->rc.rules_sha[p->pc - p->cfg.partners], &d);
@@ -107,20 +107,15 @@ static int pv_load_rules(pv_ctx *p)
     return rc;
 }
 
-/* Opens an existing state; never creates one. Returns 0 or an exit code. */
+/* Opens the existing state read only; never creates one. Returns 0 or an exit code. */
 static int pv_open_state(pv_ctx *p)
 {
-    char *db = path_join(p->cfg.paths.state, "settle.db"), err[256];
-    struct stat sb;
-    int missing = stat(db, &sb) != 0 || !S_ISREG(sb.st_mode);
-    if (missing)
-        fprintf(stderr, "settle: no state yet (%s does not exist); run `settle run` first\n", db);
-    free(db);
-    if (missing)
-        return EXIT_USAGE;
-    if (!(p->rc.st = state_open(p->cfg.paths.state, err, sizeof err)))
-        return fprintf(stderr, "settle: cannot open state: %s\n", err), EXIT_FAILED;
-    return 0;
+    char err[512];
+    if ((p->rc.st = state_open_readonly(p->cfg.paths.state, err, sizeof err)))
+        return 0;
+    if (strncmp(err, "no state yet", strlen("no state yet")) == 0)
+        return fprintf(stderr, "settle: %s; run `settle run` first\n", err), EXIT_USAGE;
+    return fprintf(stderr, "settle: cannot open state: %s\n", err), EXIT_FAILED;
 }
 
 /* Copies the state's row of the issued statement, if any. 0 or -1. */
@@ -167,22 +162,32 @@ static int pv_json_lines(pv_issued *is, yajl_val doc)
     return 0;
 }
 
+/* True when text[0..n) hashes to the SHA-256 the state recorded (or none was recorded). */
+static bool pv_is_recorded(const pv_issued *is, const char *text, size_t n)
+{
+    unsigned char digest[32];
+    char hex[65];
+    if (!is->json_sha256 || !is->json_sha256[0])
+        return true;
+    sha256_mem(text, n, digest);
+    sha256_hex(digest, hex);
+    return strcmp(hex, is->json_sha256) == 0;
+}
+
 /* Reads the issued statement.json, checks it is the one the state recorded, takes its lines. */
 static int pv_issued_json(pv_ctx *p)
 {
     char *period_dir = path_join(p->cfg.paths.reports, p->label);
     char *dir = path_join(period_dir, p->pc->id);
-    char *path = path_join(dir, "statement.json"), *text = NULL, hex[65], err[256] = "";
+    char *path = path_join(dir, "statement.json"), *text = NULL, err[256] = "";
     size_t n = 0;
-    unsigned char digest[32];
     int rc = -1;
     free(period_dir);
     free(dir);
     if (read_file_capped(path, PV_JSON_MAX, &text, &n) != 0) {
         fprintf(stderr, "settle: cannot read the issued statement %s: %s\n", path,
                 strerror(errno));
-    } else if (sha256_mem(text, n, digest), sha256_hex(digest, hex),
-               p->is.json_sha256 && p->is.json_sha256[0] && strcmp(hex, p->is.json_sha256)) {
+    } else if (!pv_is_recorded(&p->is, text, n)) {
         fprintf(stderr, "settle: %s is not the statement the state recorded for %s %s (changed "
                 "since it was issued, or a run is writing it now); see `settle audit verify`\n",
                 path, p->pc->id, p->label);
@@ -362,6 +367,14 @@ static bool pv_print_row(const pv_table *t, const pv_row *r, size_t lw)
     return mark[0] != 0;
 }
 
+/* Prints a rule of n dashes. */
+static void pv_dashes(size_t n)
+{
+    while (n--)
+        putchar('-');
+    putchar('\n');
+}
+
 /* Prints the table; returns how many statement lines differ. */
 static size_t pv_print(const pv_table *t)
 {
@@ -374,8 +387,8 @@ static size_t pv_print(const pv_table *t)
     else
         printf("%-*s  %14s\n", (int)lw, "line", "candidate");
     for (size_t i = 0; i < t->n; i++) {
-        for (size_t k = 0; i == t->n_lines && k <= lw + (t->issued ? 50 : 16); k++)
-            putchar(k < lw + (t->issued ? 50 : 16) ? '-' : '\n');
+        if (i == t->n_lines)
+            pv_dashes(lw + (t->issued ? 50 : 16));
         if (pv_print_row(t, &t->rows[i], lw) && i < t->n_lines)
             differ++;
     }
@@ -395,8 +408,11 @@ static void pv_header(const pv_ctx *p)
         printf("no statement issued for this period yet: the candidate alone\n");
         return;
     }
-    printf("against the issued %s statement%s%s\n", is->status, is->hold_reason ? ", held: " : "",
-           is->hold_reason ? is->hold_reason : "");
+    if (strcmp(is->status, "held") == 0)
+        printf("against the issued statement, held (no lines, payable 0): %s\n",
+               is->hold_reason ? is->hold_reason : "no reason recorded");
+    else
+        printf("against the issued %s statement\n", is->status);
     if (is->rules_sha256 && strcmp(is->rules_sha256, p->cand.rules_sha256) == 0)
         printf("note: the candidate is the rule file this statement was issued with\n");
     if (strcmp(is->status, "final") == 0)

@@ -383,6 +383,12 @@ void rules_close(rules_engine *re)
     free(re);
 }
 
+/* Sets the borrowed rates table rules read through money.convert (NULL: none). */
+void rules_set_fx(rules_engine *re, const fx_table *fx)
+{
+    re->fx = fx;
+}
+
 /* Sets the borrowed tax table rules read through tax.rate / tax.apply (NULL: none). */
 void rules_set_tax(rules_engine *re, const tax_table *t)
 {

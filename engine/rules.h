@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "fx.h"
 #include "statement.h"
 #include "tax.h"
 #include "txn.h"
@@ -94,5 +95,8 @@ int rules_tx_begin(rules_engine *re, const char *partner_id, const param *params
 int rules_tx_call(rules_engine *re, const rules_tx_in *in, rules_tx_out *out, char **errmsg);
 /* Ends the batch (safe after a failed call). */
 void rules_tx_end(rules_engine *re);
+
+/* Gives rules money.convert over this rates table (borrowed; NULL: none). */
+void rules_set_fx(rules_engine *re, const fx_table *fx);
 
 #endif

@@ -19,6 +19,8 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "money.h"
+#include "fx.h"
 #include "rules.h"
 
 /* Sandbox limits (per call of a chunk or settle(); memory is per state). */
@@ -51,6 +53,7 @@ struct rules_engine {
     char where[96];      /* "path:line:" last seen by the hook */
     int exponent;        /* of the running settle()'s currency; -1 outside settle() */
     const tax_table *tax; /* borrowed (rules_set_tax); NULL: no tax table configured */
+    const fx_table *fx;  /* borrowed (rules_set_fx); NULL: no rates table configured */
     struct {             /* the open transaction-hook batch (rules_hook.c) */
         const rule_rec *rec; /* NULL when none is open */
         int line;        /* where the hook is defined */
@@ -85,9 +88,23 @@ char *rules_error_text(rules_engine *re, int status, const char *path);
 /* rules.c: the engine behind a C function's upvalue 1 (set by the library builders). */
 rules_engine *rules_engine_of(lua_State *L);
 
+/*
+ * rules_money.c: argument checks shared by the libraries. Each raises a
+ * message naming `fn` (and `what`) on a bad argument: an integer amount in
+ * minor units (never a float), an exact rate ("12.5%", "0.035"), an optional
+ * rounding mode (half-even when absent), and a result that did not fit.
+ */
+int64_t rules_arg_amount(lua_State *L, int arg, const char *fn, const char *what);
+decimal_rate rules_arg_rate(lua_State *L, int arg, const char *fn, const char *what);
+round_mode rules_arg_mode(lua_State *L, int arg, const char *fn);
+void rules_check_fits(lua_State *L, bool ok, const char *fn);
+
+/* rules_fx.c: adds money.convert and money.pct to the money table on top. */
+void rules_fx_add(lua_State *L);
+
 /* rules_money.c: pushes a new `money` library table (one per rule environment). */
 void rules_money_push(lua_State *L);
-/* rules_money.c: pushes a new read-only `tax` library (one per rule environment). */
+/* rules_tax.c: pushes a new read-only `tax` library (one per rule environment). */
 void rules_tax_push(lua_State *L);
 /* rules_money.c: sets the sandbox's print/setmetatable and metatable on the env on top. */
 void rules_base_set(lua_State *L, const char *path);

@@ -46,7 +46,7 @@ typedef struct rm_share {
  * message naming `fn`, `what` and the fix when it is a float, a string or
  * anything else.
  */
-static int64_t rm_amount(lua_State *L, int arg, const char *fn, const char *what)
+int64_t rules_arg_amount(lua_State *L, int arg, const char *fn, const char *what)
 {
     if (lua_isinteger(L, arg))
         return lua_tointeger(L, arg);
@@ -75,7 +75,7 @@ static const char *rm_text(lua_State *L, int arg, const char *fn, const char *wh
 }
 
 /* Parses the rate string at `arg`, or raises with the accepted forms. */
-static decimal_rate rm_rate(lua_State *L, int arg, const char *fn, const char *what)
+decimal_rate rules_arg_rate(lua_State *L, int arg, const char *fn, const char *what)
 {
     size_t n;
     const char *s = rm_text(L, arg, fn, what, &n);
@@ -90,7 +90,7 @@ static decimal_rate rm_rate(lua_State *L, int arg, const char *fn, const char *w
 }
 
 /* The rounding mode at `arg` (nil or absent: half_even), or raises. */
-static round_mode rm_mode(lua_State *L, int arg, const char *fn)
+round_mode rules_arg_mode(lua_State *L, int arg, const char *fn)
 {
     if (lua_isnoneornil(L, arg))
         return ROUND_HALF_EVEN;
@@ -143,7 +143,7 @@ static int64_t rm_parse(lua_State *L, const char *s, size_t n, int e, const char
 }
 
 /* Raises "fn: result does not fit" when `ok` is false. */
-static void rm_fits(lua_State *L, bool ok, const char *fn)
+void rules_check_fits(lua_State *L, bool ok, const char *fn)
 {
     if (!ok)
         luaL_error(L, "%s: the result does not fit in 64-bit minor units", fn);
@@ -167,7 +167,7 @@ static void rm_tier_upto(lua_State *L, int i, const char *fn, rm_tier *t)
         t->upto = rm_parse(L, s, n, rm_settle_exponent(L, fn), fn);
     } else if (!t->open) {
         snprintf(what, sizeof what, "tiers[%d].upto", i);
-        t->upto = rm_amount(L, lua_gettop(L), fn, what);
+        t->upto = rules_arg_amount(L, lua_gettop(L), fn, what);
     }
     lua_pop(L, 1);
 }
@@ -188,7 +188,7 @@ static void rm_tier_read(lua_State *L, int i, int n, const char *fn, rm_tier *t,
         luaL_error(L, "%s: tiers[1].upto must not be negative", fn);
     rules_rawfield(L, -1, "rate");
     snprintf(what, sizeof what, "tiers[%d].rate", i);
-    t->rate = rm_rate(L, lua_gettop(L), fn, what);
+    t->rate = rules_arg_rate(L, lua_gettop(L), fn, what);
     lua_pop(L, 1);
 }
 
@@ -254,16 +254,16 @@ static int rm_tiered(lua_State *L)
     static const char fn[] = "money.tiered";
     rm_tier t[RM_MAX_TIERS];
     luaL_checkstack(L, 4, NULL);
-    int64_t amount = rm_amount(L, 1, fn, "amount");
+    int64_t amount = rules_arg_amount(L, 1, fn, "amount");
     int n = rm_tiers(L, 2, fn, t);
-    round_mode mode = rm_mode(L, 3, fn);
+    round_mode mode = rules_arg_mode(L, 3, fn);
     int scale = 0;
     for (int i = 0; i < n; i++)
         scale = t[i].rate.scale > scale ? t[i].rate.scale : scale;
     __int128 sum;
     int64_t out = 0;
-    rm_fits(L, rm_graduate(amount, t, n, scale, &sum), fn);
-    rm_fits(L, money_round_div_pow10(sum, scale, mode, &out) == MONEY_OK, fn);
+    rules_check_fits(L, rm_graduate(amount, t, n, scale, &sum), fn);
+    rules_check_fits(L, money_round_div_pow10(sum, scale, mode, &out) == MONEY_OK, fn);
     lua_pushinteger(L, out);
     return 1;
 }
@@ -277,7 +277,7 @@ static int rm_tier_of(lua_State *L)
     static const char fn[] = "money.tier";
     rm_tier t[RM_MAX_TIERS];
     luaL_checkstack(L, 4, NULL);
-    int64_t basis = rm_amount(L, 1, fn, "basis");
+    int64_t basis = rules_arg_amount(L, 1, fn, "basis");
     int n = rm_tiers(L, 2, fn, t), i = 0;
     while (i < n - 1 && !t[i].open && basis > t[i].upto)
         i++;
@@ -303,10 +303,10 @@ static int rm_of(lua_State *L)
 static int rm_mul(lua_State *L)
 {
     luaL_checkstack(L, 2, NULL);
-    int64_t a = rm_amount(L, 1, "money.mul", "amount"), out = 0;
-    decimal_rate r = rm_rate(L, 2, "money.mul", "rate");
-    round_mode m = rm_mode(L, 3, "money.mul");
-    rm_fits(L, money_mul_rate(a, r, m, &out) == MONEY_OK, "money.mul");
+    int64_t a = rules_arg_amount(L, 1, "money.mul", "amount"), out = 0;
+    decimal_rate r = rules_arg_rate(L, 2, "money.mul", "rate");
+    round_mode m = rules_arg_mode(L, 3, "money.mul");
+    rules_check_fits(L, money_mul_rate(a, r, m, &out) == MONEY_OK, "money.mul");
     lua_pushinteger(L, out);
     return 1;
 }
@@ -316,7 +316,7 @@ static int64_t rm_arg(lua_State *L, int i, const char *fn)
 {
     char what[24];
     snprintf(what, sizeof what, "argument #%d", i);
-    return rm_amount(L, i, fn, what);
+    return rules_arg_amount(L, i, fn, what);
 }
 
 /* money.add(a, b, ...) -> the exact sum (0 for none); overflow raises. */
@@ -326,7 +326,7 @@ static int rm_add(lua_State *L)
     int64_t sum = 0;
     luaL_checkstack(L, 2, NULL);
     for (int i = 1; i <= n; i++)
-        rm_fits(L, money_add(sum, rm_arg(L, i, "money.add"), &sum), "money.add");
+        rules_check_fits(L, money_add(sum, rm_arg(L, i, "money.add"), &sum), "money.add");
     lua_pushinteger(L, sum);
     return 1;
 }
@@ -337,7 +337,7 @@ static int rm_sub(lua_State *L)
     int64_t out = 0;
     luaL_checkstack(L, 2, NULL);
     int64_t a = rm_arg(L, 1, "money.sub"), b = rm_arg(L, 2, "money.sub");
-    rm_fits(L, money_sub(a, b, &out), "money.sub");
+    rules_check_fits(L, money_sub(a, b, &out), "money.sub");
     lua_pushinteger(L, out);
     return 1;
 }
@@ -374,7 +374,7 @@ static int rm_format(lua_State *L)
 {
     char buf[MONEY_FMT_MAX];
     luaL_checkstack(L, 2, NULL);
-    int64_t a = rm_amount(L, 1, "money.format", "amount");
+    int64_t a = rules_arg_amount(L, 1, "money.format", "amount");
     int e = rm_exponent(L, 2, "money.format");
     lua_pushlstring(L, buf, money_format(a, e, buf));
     return 1;
@@ -387,7 +387,7 @@ static int64_t rm_field(lua_State *L, const char *k)
     int64_t v = 0;
     if (rules_rawfield(L, -1, k) != LUA_TNIL) {
         snprintf(what, sizeof what, "total.%s", k);
-        v = rm_amount(L, lua_gettop(L), "money.ggr", what);
+        v = rules_arg_amount(L, lua_gettop(L), "money.ggr", what);
     }
     lua_pop(L, 1);
     return v;
@@ -403,7 +403,7 @@ static int rm_ggr(lua_State *L)
     int64_t stake, paid, ggr = 0;
     int64_t bet = rm_field(L, "bet"), refund = rm_field(L, "refund");
     int64_t win = rm_field(L, "win"), rev = rm_field(L, "win_reversal");
-    rm_fits(L, money_sub(bet, refund, &stake) && money_sub(win, rev, &paid) &&
+    rules_check_fits(L, money_sub(bet, refund, &stake) && money_sub(win, rev, &paid) &&
                    money_sub(stake, paid, &ggr), "money.ggr");
     lua_pushinteger(L, ggr);
     return 1;
@@ -430,7 +430,7 @@ static int64_t rm_weights(lua_State *L, rm_share *sh, size_t n)
             luaL_error(L, "money.split: weights[%d] must be an integer >= 0", (int)i + 1);
         sh[i].q = lua_tointeger(L, -1);
         sh[i].idx = i;
-        rm_fits(L, money_add(sum, lua_tointeger(L, -1), &sum), "money.split");
+        rules_check_fits(L, money_add(sum, lua_tointeger(L, -1), &sum), "money.split");
         lua_pop(L, 1);
     }
     if (sum == 0)
@@ -465,7 +465,7 @@ static void rm_deal(rm_share *sh, size_t n, __int128 mag, int64_t sum)
 static int rm_split(lua_State *L)
 {
     luaL_checkstack(L, 4, NULL);
-    int64_t total = rm_amount(L, 1, "money.split", "total");
+    int64_t total = rules_arg_amount(L, 1, "money.split", "total");
     luaL_argexpected(L, lua_istable(L, 2), 2, "list of integer weights");
     size_t n = lua_rawlen(L, 2);
     if (n < 1 || n > RM_MAX_SPLIT)
@@ -491,129 +491,7 @@ void rules_money_push(lua_State *L)
         {"format", rm_format}, {"ggr", rm_ggr},   {NULL, NULL}};
     luaL_checkstack(L, 2, NULL);
     luaL_newlib(L, fns);
-}
-
-/* ---- tax (prefix rt_) -------------------------------------------------- */
-
-/* Returns string argument `arg` (no NUL bytes), or raises naming `what`. */
-static const char *rt_text(lua_State *L, int arg, const char *fn, const char *what)
-{
-    size_t n;
-    if (lua_type(L, arg) != LUA_TSTRING)
-        luaL_error(L, "%s: %s must be a string (got %s)", fn, what, luaL_typename(L, arg));
-    const char *s = lua_tolstring(L, arg, &n);
-    if (strlen(s) != n)
-        luaL_error(L, "%s: %s must not contain NUL bytes", fn, what);
-    return s;
-}
-
-/*
- * Pushes the table's jurisdictions (j NULL) or the taxes of jurisdiction j,
- * in file order, as "a, b, c". Raises only on out of memory.
- */
-static void rt_names(lua_State *L, const tax_table *t, const char *j)
-{
-    luaL_Buffer b;
-    const char *last = NULL;
-    luaL_buffinit(L, &b);
-    for (size_t i = 0; i < t->n; i++) {
-        const char *name = j ? t->s[i].tax : t->s[i].jurisdiction;
-        if (j ? strcmp(t->s[i].jurisdiction, j) != 0 : last && !strcmp(last, name))
-            continue; /* another jurisdiction's tax, or the same jurisdiction again */
-        if (last)
-            luaL_addstring(&b, ", ");
-        luaL_addstring(&b, name);
-        last = name;
-    }
-    luaL_pushresult(&b);
-}
-
-/*
- * The entry (borrowed from the engine's tax table) in force for the
- * jurisdiction, tax and "YYYY-MM-DD" date at arguments arg..arg+2. Raises
- * naming `fn` and the fix when no table is configured, the date is bad, the
- * jurisdiction or tax is unknown, or no rate is in force on that day.
- */
-static const tax_rate_entry *rt_entry(lua_State *L, int arg, const char *fn)
-{
-    int32_t day;
-    const tax_table *t = rules_engine_of(L)->tax;
-    const char *j = rt_text(L, arg, fn, "the jurisdiction");
-    const char *tax = rt_text(L, arg + 1, fn, "the tax name");
-    const char *date = rt_text(L, arg + 2, fn, "the date");
-    if (!t)
-        luaL_error(L, "%s: no tax table is configured; add tax: { tables: data/tax.yaml } to "
-                      "settle.yaml", fn);
-    if (date_parse(date, strlen(date), &day) != 0)
-        luaL_error(L, "%s: the date must be a real date \"YYYY-MM-DD\" such as p.last_day, "
-                      "got \"%s\"", fn, date);
-    const tax_series *s = tax_find(t, j, tax);
-    if (!s) {
-        bool known = tax_find(t, j, NULL) != NULL;
-        rt_names(L, t, known ? j : NULL);
-        if (known)
-            luaL_error(L, "%s: unknown tax \"%s\" for %s in %s (it has %s)", fn, tax, j,
-                       t->path, lua_tostring(L, -1));
-        luaL_error(L, "%s: unknown jurisdiction \"%s\" in %s (it has %s)", fn, j, t->path,
-                   lua_tostring(L, -1));
-    }
-    const tax_rate_entry *e = tax_lookup(t, j, tax, day);
-    if (!e) {
-        char first[11];
-        date_format(s->v[0].from, first);
-        luaL_error(L, "%s: no %s %s rate in force on %s (%s starts it on %s)", fn, j, tax,
-                   date, t->path, first);
-    }
-    return e;
-}
-
-/* tax.rate(jurisdiction, tax, date) -> the rate in force that day, as written ("5.5%"). */
-static int rt_rate(lua_State *L)
-{
-    luaL_checkstack(L, 4, NULL);
-    lua_pushstring(L, rt_entry(L, 1, "tax.rate")->text);
-    return 1;
-}
-
-/* tax.apply(amount, jurisdiction, tax, date [, mode]) -> amount * rate, rounded once. */
-static int rt_apply(lua_State *L)
-{
-    static const char fn[] = "tax.apply";
-    int64_t out = 0;
-    luaL_checkstack(L, 4, NULL);
-    int64_t a = rm_amount(L, 1, fn, "amount");
-    const tax_rate_entry *e = rt_entry(L, 2, fn);
-    round_mode m = rm_mode(L, 5, fn);
-    rm_fits(L, money_mul_rate(a, e->rate, m, &out) == MONEY_OK, fn);
-    lua_pushinteger(L, out);
-    return 1;
-}
-
-/* __newindex of the tax library: assignments are errors (rates come from the table). */
-static int rt_readonly(lua_State *L)
-{
-    luaL_checkstack(L, 2, NULL);
-    return luaL_error(L, "tax is read-only: rates come from the tax table (tax.tables in "
-                         "settle.yaml); keep your own values in a local variable");
-}
-
-/*
- * Pushes a new `tax` library for one rule environment: an empty table whose
- * locked metatable reads rate/apply through __index and refuses assignment.
- */
-void rules_tax_push(lua_State *L)
-{
-    static const luaL_Reg fns[] = {{"rate", rt_rate}, {"apply", rt_apply}, {NULL, NULL}};
-    luaL_checkstack(L, 4, NULL);
-    lua_newtable(L);
-    lua_createtable(L, 0, 3);
-    luaL_newlib(L, fns);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, rt_readonly);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushliteral(L, "locked");
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
+    rules_fx_add(L);
 }
 
 /* ---- the sandbox's base functions (prefix rb_) --------------------------- */

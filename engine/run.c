@@ -269,6 +269,7 @@ static int run_prepare(run_ctx *rc, settle_config *cfg, const run_options *o, bo
     if (load_tax(rc) != 0)
         return EXIT_USAGE;
     rules_set_tax(rc->re, rc->tax);
+    rules_set_fx(rc->re, rc->fx);
     if (!rc->business_zone || load_rules(rc) != 0)
         return EXIT_USAGE;
     rc->today = business_today(rc);

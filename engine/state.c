@@ -193,11 +193,14 @@ state *state_open_readonly(const char *dir, char *err, size_t errlen)
         return NULL;
     }
     state *s = xcalloc(1, sizeof *s);
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL);
+    /* Read-write without CREATE, then query_only: a READONLY connection to a WAL
+     * database leaves -wal/-shm files behind that it cannot remove on close. */
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL);
     free(path);
     int v = 0;
     sqlite3_stmt *st = NULL;
-    if (rc == SQLITE_OK && state_exec(s, "PRAGMA busy_timeout=5000") == 0 &&
+    if (rc == SQLITE_OK &&
+        state_exec(s, "PRAGMA busy_timeout=5000; PRAGMA query_only=ON") == 0 &&
         sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
         (rc = sqlite3_step(st)) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);

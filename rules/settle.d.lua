@@ -249,6 +249,24 @@ function money.format(amount, currency) end
 ---@return settle.Money
 function money.ggr(t) end
 
+---The same as money.mul: `money.pct(10000, "12.5%")` is 1250.
+---@param amount settle.Money
+---@param rate settle.Rate
+---@param mode? settle.Rounding
+---@return settle.Money
+function money.pct(amount, rate, mode) end
+
+---`amount` (minor units of `from`) in minor units of `to` at the rates table's
+---latest rate on or before `date` ("YYYY-MM-DD"), rounded once. Raises when no
+---rate applies (rates are never inverted).
+---@param amount settle.Money
+---@param from string ISO 4217 code of the amount
+---@param to string ISO 4217 code wanted
+---@param date string "YYYY-MM-DD", e.g. p.last_day
+---@param mode? settle.Rounding
+---@return settle.Money
+function money.convert(amount, from, to, date, mode) end
+
 -- ---- the tax library -------------------------------------------------------
 
 ---Dated tax rates from the table named by `tax: { tables: ... }` in settle.yaml.

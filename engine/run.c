@@ -234,6 +234,11 @@ static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
         state_rollback(rc->st);
         return code;
     }
+    if (run_audit_changes(rc) != 0) {
+        fprintf(stderr, "settle: run failed, nothing recorded: %s\n", state_error(rc->st));
+        state_rollback(rc->st);
+        return EXIT_FAILED;
+    }
     char *fields = run_audit_fields(rc, code);
     int journal = state_run_journal(rc->st, rc->run_id, fields);
     free(fields);
@@ -287,6 +292,7 @@ static void run_free(run_ctx *rc)
     path_list_free(&rc->written);
     sbuf_free(&rc->audit_files);
     sbuf_free(&rc->audit_statements);
+    sbuf_free(&rc->audit_changes);
     run_quarantine_free(rc);
     if (rc->re)
         rules_close(rc->re);
@@ -305,12 +311,18 @@ int settle_run(const run_options *o)
     bool *selected = NULL;
     int code = -1, lock_fd = -1;
     code = run_prepare(&rc, &cfg, o, &selected);
-    if (code < 0) {
+    /* A dry run before any real run works on an empty store in memory: no files. */
+    bool scratch = code < 0 && rc.dry_run && !state_exists(cfg.paths.state);
+    if (code < 0 && !scratch) {
         int lk = run_lock(cfg.paths.state, &lock_fd);
         code = lk == -1 ? EXIT_LOCKED : lk < -1 ? EXIT_FAILED : -1;
     }
     char err[256];
-    if (code < 0 && !(rc.st = state_open(cfg.paths.state, err, sizeof err))) {
+    if (code < 0 && scratch)
+        rc.st = state_open_memory(err, sizeof err);
+    else if (code < 0)
+        rc.st = state_open(cfg.paths.state, err, sizeof err);
+    if (code < 0 && !rc.st) {
         fprintf(stderr, "settle: cannot open state: %s\n", err);
         code = EXIT_FAILED;
     }

@@ -45,6 +45,55 @@ static void audit_rules(sbuf *b, const run_ctx *rc)
     sbuf_addc(b, ']');
 }
 
+/* Adds one change (what, partner or NULL, old and new hash) to the list. */
+static void change_add(sbuf *b, const char *what, const char *partner, const char *from,
+                       const char *to)
+{
+    sbuf_adds(b, b->len ? ",{\"what\":\"" : "{\"what\":\"");
+    sbuf_adds(b, what);
+    sbuf_addc(b, '"');
+    if (partner) {
+        sbuf_adds(b, ",\"partner\":");
+        sbuf_add_json_str(b, partner, strlen(partner));
+    }
+    if (*from)
+        sbuf_addf(b, ",\"from\":\"%s\"", from);
+    else
+        sbuf_adds(b, ",\"from\":null");
+    sbuf_addf(b, ",\"to\":\"%s\"}", to);
+}
+
+/* Compares a hash with the one stored under `key`, records a change, stores the new one. */
+static int change_check(run_ctx *rc, const char *key, const char *what, const char *partner,
+                        const char *now)
+{
+    char before[65];
+    if (state_meta_get(rc->st, key, before, sizeof before) != 0)
+        return -1;
+    if (strcmp(before, now) == 0)
+        return 0;
+    change_add(&rc->audit_changes, what, partner, before, now);
+    return state_meta_put(rc->st, key, now);
+}
+
+int run_audit_changes(run_ctx *rc)
+{
+    char cfg_sha[65];
+    sha256_hex(rc->cfg->sha256, cfg_sha);
+    if (change_check(rc, "config_sha256", "config", NULL, cfg_sha) != 0)
+        return -1;
+    for (size_t i = 0; i < rc->cfg->n_partners; i++) {
+        if (!rc->selected[i])
+            continue;
+        char *key = xasprintf("rules_sha256:%s", rc->cfg->partners[i].id);
+        int r = change_check(rc, key, "rules", rc->cfg->partners[i].id, rc->rules_sha[i]);
+        free(key);
+        if (r != 0)
+            return -1;
+    }
+    return 0;
+}
+
 char *run_audit_fields(const run_ctx *rc, int exit_code)
 {
     char cfg_sha[65];
@@ -56,6 +105,7 @@ char *run_audit_fields(const run_ctx *rc, int exit_code)
     sbuf_add_json_str(&b, rc->cfg->path, strlen(rc->cfg->path));
     sbuf_addf(&b, ",\"config_sha256\":\"%s\"", cfg_sha);
     audit_rules(&b, rc);
+    sbuf_addf(&b, ",\"changes\":[%s]", rc->audit_changes.buf ? rc->audit_changes.buf : "");
     sbuf_addf(&b, ",\"files\":[%s],\"statements\":[%s]",
               rc->audit_files.buf ? rc->audit_files.buf : "",
               rc->audit_statements.buf ? rc->audit_statements.buf : "");

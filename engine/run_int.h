@@ -61,6 +61,7 @@ typedef struct run_ctx {
     path_list written;          /* outputs written this run */
     sbuf audit_files;           /* JSON array items for the audit entry */
     sbuf audit_statements;
+    sbuf audit_changes;         /* config / rule files changed since the last run (JSON items) */
     run_quarantined *quarantine;  /* unreadable files, moved after the commit */
     size_t n_quarantine, cap_quarantine;
 } run_ctx;
@@ -95,6 +96,12 @@ int run_settle_all(run_ctx *rc, char *err, size_t errlen);
  */
 int run_build_statement(run_ctx *rc, const run_period *rp, statement *st);
 
+/*
+ * Compares the config's and each selected rule file's SHA-256 with those of
+ * the previous run (kept in the state), notes each change for the audit
+ * entry and stores the new hashes. -1 on state failure.
+ */
+int run_audit_changes(run_ctx *rc);
 /* The run's audit entry fields (files, statements, outputs with hashes); caller frees. */
 char *run_audit_fields(const run_ctx *rc, int exit_code);
 

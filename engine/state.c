@@ -164,16 +164,11 @@ static int state_migrate(state *s)
     return state_exec(s, sql);
 }
 
-state *state_open(const char *dir, char *err, size_t errlen)
+/* Opens (creating) the database at `path` and brings its schema up to date. */
+static state *state_open_path(const char *path, char *err, size_t errlen)
 {
-    if (mkdir_p(dir) != 0) {
-        snprintf(err, errlen, "cannot create state folder %s: %s", dir, strerror(errno));
-        return NULL;
-    }
     state *s = xcalloc(1, sizeof *s);
-    char *path = path_join(dir, "settle.db");
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    free(path);
     if (rc != SQLITE_OK || state_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                          "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON") != 0 ||
         state_migrate(s) != 0) {
@@ -182,6 +177,31 @@ state *state_open(const char *dir, char *err, size_t errlen)
         return NULL;
     }
     return s;
+}
+
+state *state_open(const char *dir, char *err, size_t errlen)
+{
+    if (mkdir_p(dir) != 0) {
+        snprintf(err, errlen, "cannot create state folder %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    char *path = path_join(dir, "settle.db");
+    state *s = state_open_path(path, err, errlen);
+    free(path);
+    return s;
+}
+
+state *state_open_memory(char *err, size_t errlen)
+{
+    return state_open_path(":memory:", err, errlen);
+}
+
+bool state_exists(const char *dir)
+{
+    char *path = path_join(dir, "settle.db");
+    bool yes = access(path, F_OK) == 0;
+    free(path);
+    return yes;
 }
 
 state *state_open_readonly(const char *dir, char *err, size_t errlen)

@@ -28,12 +28,23 @@ state *state_open(const char *dir, char *err, size_t errlen);
 /* Opens an existing <dir>/settle.db read only (never creates, migrates or writes anything);
  * NULL with err on failure, err starting "no state yet" when there is no store yet. */
 state *state_open_readonly(const char *dir, char *err, size_t errlen);
+/* An empty store in memory, gone at state_close: a dry run before any real run. */
+state *state_open_memory(char *err, size_t errlen);
+/* True when <dir>/settle.db exists. */
+bool state_exists(const char *dir);
 void state_close(state *s);
 const char *state_error(const state *s);
 
 int state_begin(state *s);
 int state_commit(state *s);
 void state_rollback(state *s);
+
+/*
+ * Small named text values kept between runs (e.g. the last config hash).
+ * state_meta_get copies the value into out (cut to fit; "" when absent).
+ */
+int state_meta_get(state *s, const char *key, char *out, size_t cap);
+int state_meta_put(state *s, const char *key, const char *value);
 
 /* The secret SipHash key of this store (created on first use). */
 int state_dedup_key(state *s, dedup_key *k);

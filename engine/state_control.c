@@ -167,3 +167,27 @@ int state_run_inputs(state *s, const char *partner, int32_t first, int32_t last,
     sqlite3_reset(st);
     return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: run inputs"));
 }
+
+int state_meta_get(state *s, const char *key, char *out, size_t cap)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_META_GET, "SELECT value FROM meta WHERE key=?");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    snprintf(out, cap, "%s", v ? v : "");
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : state_fail(s, "state: meta");
+}
+
+int state_meta_put(state *s, const char *key, const char *value)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_META_PUT,
+                                  "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, key);
+    state_bind_text(st, 2, value);
+    return state_done(s, st);
+}

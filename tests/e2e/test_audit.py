@@ -361,6 +361,27 @@ def hmac_signed_chain():
 
 
 @test
+def config_and_rule_changes_are_recorded_by_hash():
+    ws = workspace(runs=1)
+    first = json.loads(lines(ws)[-1])
+    check_eq([c["what"] for c in first["changes"]], ["config", "rules"], "the first run records both")
+    check(first["changes"][0]["from"] is None, "nothing before the first run")
+    drop(ws, 2)
+    ws.settle("run", env=dict(TODAY, **NO_KEY))
+    check_eq(json.loads(lines(ws)[-1])["changes"], [], "nothing changed: no change recorded")
+    old = first["changes"][1]["to"]
+    ws.write("ggr.lua", RULE + "-- contract amendment 2\n")
+    drop(ws, 3)
+    ws.settle("run", env=dict(TODAY, **NO_KEY))
+    ch = json.loads(lines(ws)[-1])["changes"]
+    check_eq([(c["what"], c.get("partner"), c["from"]) for c in ch], [("rules", "acme", old)],
+             "the rule change, from the old hash")
+    check_eq(ch[0]["to"], hashlib.sha256(open(ws.path("ggr.lua"), "rb").read()).hexdigest(),
+             "to the new file's SHA-256")
+    ws.cleanup()
+
+
+@test
 def unreadable_key_at_run_time():
     ws = workspace(runs=1, env={"SETTLE_AUDIT_KEY_FILE": "/nonexistent/settle.key"})
     check("hmac" not in json.loads(lines(ws)[0]), "entry written without hmac")

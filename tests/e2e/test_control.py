@@ -248,6 +248,7 @@ def dry_run_moves_nothing():
     check_eq(r.returncode, 1, "reported")
     check(os.path.exists(ws.path("inbox/alpha/bad.csv.gz")), "left in the inbox")
     check(not os.path.exists(ws.path("var/quarantine")), "no quarantine folder")
+    check(not os.path.exists(ws.path("var")), "a dry run before any run creates no state either")
     ws.cleanup()
 
 

@@ -21,7 +21,7 @@
 
 /* Copies node `n` into param `out` (whose key the caller set): scalars keep
  * their exact text and quoting. `out` owns the copy. */
-static void cfg_param_build(const cfg_node *n, param *out)
+void cfg_param_build(const cfg_node *n, param *out)
 {
     out->kind = n->kind == CFG_MAP ? PARAM_MAP : n->kind == CFG_SEQ ? PARAM_LIST : PARAM_SCALAR;
     if (n->kind == CFG_SCALAR) {
@@ -39,7 +39,7 @@ static void cfg_param_build(const cfg_node *n, param *out)
 }
 
 /* Frees what param `p` owns (not `p` itself). */
-static void cfg_param_free(param *p)
+void cfg_param_free(param *p)
 {
     for (size_t i = 0; i < p->n_items; i++)
         cfg_param_free(&p->items[i]);

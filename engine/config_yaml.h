@@ -83,6 +83,10 @@ int cfg_path(cfg_ctx *c, const cfg_node *map, const char *sect, const char *key,
 /* config_partner.c */
 void cfg_partners(cfg_ctx *c, const cfg_node *v, settle_config *cfg);
 void cfg_partner_free(partner_config *p);
+/* config_partner.c: copies node n into param out (key set by the caller; scalars exact);
+ * cfg_param_free frees what a param owns (not the param itself). */
+void cfg_param_build(const cfg_node *n, param *out);
+void cfg_param_free(param *p);
 /* config_drop.c: partners.<id>.json and .control (format must be read first). */
 void cfg_json(cfg_ctx *c, const cfg_node *v, const char *sect, partner_config *p);
 void cfg_control(cfg_ctx *c, const cfg_node *v, const char *sect, partner_config *p);

@@ -23,7 +23,7 @@ static const char usage_main[] =
     "\n"
     "  run      [-c FILE] [--date D | --from D --to D] [--partner ID]... [--dry-run]\n"
     "           take new drops, settle touched periods, write reports and audit\n"
-    "  check    [-c FILE]   validate config, FX table and rule files; writes nothing\n"
+    "  check    [-c FILE]   validate config, FX and tax tables, rule files, run rule tests\n"
     "  status   [-c FILE] [--json]   files, periods and last runs from the state\n"
     "  approve  [-c FILE] --partner ID --period P   release a statement held by control totals\n"
     "  preview  [-c FILE] --partner ID --period P --rules FILE   candidate rules vs the issued\n"
@@ -51,8 +51,9 @@ static const char usage_run[] =
 static const char usage_check[] =
     "usage: settle check [-c FILE]\n"
     "\n"
-    "Validates the config, the FX table and every partner's rule file, printing\n"
-    "each problem as file:line: message. Exit 0 when all is well, 2 otherwise.\n";
+    "Validates the config, the FX and tax tables and every partner's rule file, then\n"
+    "runs the rule tests in rules/tests/ beside the rule files, printing each problem\n"
+    "as file:line: message. Writes nothing. Exit 0 when all is well, 2 otherwise.\n";
 
 static const char usage_status[] =
     "usage: settle status [-c FILE] [--json]\n"

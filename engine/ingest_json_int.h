@@ -118,8 +118,6 @@ static inline bool ju8_step(ju8 *u, unsigned char c)
     return true;
 }
 
-/* True when p[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
-bool json_utf8_valid(const char *p, size_t n);
 
 /* ---- the reader (ingest_json.c and ingest_json_rec.c) ---------------------- */
 

@@ -171,12 +171,3 @@ slice js_value(const jslots *s, size_t i)
         return (slice){"", 0};
     return (slice){s->arena.buf + s->off[i], s->len[i]};
 }
-
-bool json_utf8_valid(const char *p, size_t n)
-{
-    ju8 u = {0, 0x80, 0xBF};
-    for (size_t i = 0; i < n; i++)
-        if (!ju8_step(&u, (unsigned char)p[i]))
-            return false;
-    return u.need == 0;
-}

@@ -210,9 +210,10 @@ static int jr_node(jr *r)
  */
 static void jr_set(jr *r, int node, jslot_state st, const char *p, size_t n, bool text)
 {
+    size_t bad; /* utf8_scan: 0 only when all of p[0..n) is complete UTF-8 */
     if (node < 0 || r->trie.n[node].slot < 0)
         return;
-    if (text && st == JS_VALUE && n <= INGEST_MAX_FIELD && !json_utf8_valid(p, n))
+    if (text && st == JS_VALUE && n <= INGEST_MAX_FIELD && utf8_scan(p, n, &bad) != 0)
         st = JS_BAD_TEXT;
     js_set(r->in_rec ? &r->rec : &r->doc, &r->trie, r->trie.n[node].slot, st, p, n);
 }

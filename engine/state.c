@@ -127,6 +127,29 @@ int state_each_day(state *s, sqlite3_stmt *st, int (*fn)(void *ctx, int32_t day)
     return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: days"));
 }
 
+sqlite3_stmt *state_period_query(state *s, int slot, const char *sql, const char *partner,
+                                 int32_t first, int32_t last)
+{
+    sqlite3_stmt *st = state_stmt(s, slot, sql);
+    if (st) {
+        state_bind_text(st, 1, partner);
+        sqlite3_bind_int(st, 2, first);
+        sqlite3_bind_int(st, 3, last);
+    }
+    return st;
+}
+
+int state_each_pair(state *s, sqlite3_stmt *st,
+                    int (*fn)(void *ctx, const char *a, const char *b), void *ctx)
+{
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+                  (const char *)sqlite3_column_text(st, 1));
+    sqlite3_reset(st);
+    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: read"));
+}
+
 /* Reads the schema version stored in PRAGMA user_version. */
 static int state_version(state *s, int *version)
 {

@@ -38,23 +38,14 @@ int state_file_control(state *s, int64_t file_id, const char *mismatch)
 int state_control_holds(state *s, const char *partner, int32_t first, int32_t last,
                         int (*fn)(void *ctx, const char *path, const char *mismatch), void *ctx)
 {
-    sqlite3_stmt *st = state_stmt(
+    sqlite3_stmt *st = state_period_query(
         s, STMT_CONTROL_HOLDS,
         "SELECT f.path, f.control FROM files f WHERE f.partner=?1 AND f.control IS NOT NULL "
         "AND (EXISTS(SELECT 1 FROM cell_files c WHERE c.partner=?1 AND c.file_id=f.id "
         "AND c.day BETWEEN ?2 AND ?3) OR EXISTS(SELECT 1 FROM rejects r WHERE r.file_id=f.id "
-        "AND r.day BETWEEN ?2 AND ?3)) ORDER BY f.path, f.id");
-    if (!st)
-        return -1;
-    state_bind_text(st, 1, partner);
-    sqlite3_bind_int(st, 2, first);
-    sqlite3_bind_int(st, 3, last);
-    int rc, stop = 0;
-    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        stop = fn(ctx, (const char *)sqlite3_column_text(st, 0),
-                  (const char *)sqlite3_column_text(st, 1));
-    sqlite3_reset(st);
-    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: control holds"));
+        "AND r.day BETWEEN ?2 AND ?3)) ORDER BY f.path, f.id",
+        partner, first, last);
+    return st ? state_each_pair(s, st, fn, ctx) : -1;
 }
 
 int state_approval_get(state *s, const char *partner, const char *period, bool *approved)
@@ -149,23 +140,16 @@ int state_adjustments_each(state *s, const char *partner, const char *target,
 int state_run_inputs(state *s, const char *partner, int32_t first, int32_t last, int64_t run_id,
                      int (*fn)(void *ctx, const char *path, const char *sha256), void *ctx)
 {
-    sqlite3_stmt *st = state_stmt(
+    sqlite3_stmt *st = state_period_query(
         s, STMT_RUN_INPUTS,
         "SELECT f.path, f.sha256 FROM files f WHERE f.partner=?1 AND f.run_id=?4 AND "
         "f.outcome='processed' AND EXISTS(SELECT 1 FROM cell_files c WHERE c.partner=?1 AND "
-        "c.file_id=f.id AND c.day BETWEEN ?2 AND ?3) ORDER BY f.path");
+        "c.file_id=f.id AND c.day BETWEEN ?2 AND ?3) ORDER BY f.path",
+        partner, first, last);
     if (!st)
         return -1;
-    state_bind_text(st, 1, partner);
-    sqlite3_bind_int(st, 2, first);
-    sqlite3_bind_int(st, 3, last);
     sqlite3_bind_int64(st, 4, run_id);
-    int rc, stop = 0;
-    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        stop = fn(ctx, (const char *)sqlite3_column_text(st, 0),
-                  (const char *)sqlite3_column_text(st, 1));
-    sqlite3_reset(st);
-    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: run inputs"));
+    return state_each_pair(s, st, fn, ctx);
 }
 
 int state_meta_get(state *s, const char *key, char *out, size_t cap)

@@ -144,24 +144,11 @@ int state_cells_add(state *s, const char *partner, const cell_map *m)
     return 0;
 }
 
-/* Binds (partner, first, last) to a period query. */
-static sqlite3_stmt *period_query(state *s, int slot, const char *sql, const char *partner,
-                                  int32_t first, int32_t last)
-{
-    sqlite3_stmt *st = state_stmt(s, slot, sql);
-    if (st) {
-        state_bind_text(st, 1, partner);
-        sqlite3_bind_int(st, 2, first);
-        sqlite3_bind_int(st, 3, last);
-    }
-    return st;
-}
-
 /* Reads one integer aggregate of a period (duplicates or rejects). */
 static int period_count(state *s, int slot, const char *sql, const char *partner, int32_t first,
                         int32_t last, int64_t *n)
 {
-    sqlite3_stmt *st = period_query(s, slot, sql, partner, first, last);
+    sqlite3_stmt *st = state_period_query(s, slot, sql, partner, first, last);
     if (!st)
         return -1;
     int rc = sqlite3_step(st);
@@ -173,7 +160,7 @@ static int period_count(state *s, int slot, const char *sql, const char *partner
 int state_period_load(state *s, const char *partner, int32_t first, int32_t last,
                       period_builder *b)
 {
-    sqlite3_stmt *st = period_query(s, STMT_PERIOD_CELLS,
+    sqlite3_stmt *st = state_period_query(s, STMT_PERIOD_CELLS,
                                     "SELECT day, currency, category, game, type, total, count "
                                     "FROM cells WHERE partner=? AND day BETWEEN ? AND ?",
                                     partner, first, last);
@@ -206,27 +193,20 @@ int state_period_load(state *s, const char *partner, int32_t first, int32_t last
 int state_period_inputs(state *s, const char *partner, int32_t first, int32_t last,
                         int (*fn)(void *ctx, const char *path, const char *sha256), void *ctx)
 {
-    sqlite3_stmt *st = period_query(
+    sqlite3_stmt *st = state_period_query(
         s, STMT_PERIOD_INPUTS,
         "SELECT DISTINCT f.path, f.sha256 FROM files f WHERE f.partner=?1 AND f.outcome='processed' "
         "AND (f.id IN (SELECT file_id FROM cell_files WHERE partner=?1 AND day BETWEEN ?2 AND ?3) "
         "OR f.id IN (SELECT file_id FROM rejects WHERE partner=?1 AND day BETWEEN ?2 AND ?3)) "
         "ORDER BY f.path, f.sha256",
         partner, first, last);
-    if (!st)
-        return -1;
-    int rc, stop = 0;
-    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        stop = fn(ctx, (const char *)sqlite3_column_text(st, 0),
-                  (const char *)sqlite3_column_text(st, 1));
-    sqlite3_reset(st);
-    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: inputs"));
+    return st ? state_each_pair(s, st, fn, ctx) : -1;
 }
 
 int state_days_with_data(state *s, const char *partner, int32_t from, int32_t to,
                          int (*fn)(void *ctx, int32_t day), void *ctx)
 {
-    sqlite3_stmt *st = period_query(s, STMT_DAYS_DATA,
+    sqlite3_stmt *st = state_period_query(s, STMT_DAYS_DATA,
                                     "SELECT day FROM cells WHERE partner=?1 AND day BETWEEN ?2 AND ?3 "
                                     "UNION SELECT day FROM rejects WHERE partner=?1 AND day "
                                     "BETWEEN ?2 AND ?3 ORDER BY 1",

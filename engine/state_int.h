@@ -35,5 +35,11 @@ void state_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* Steps a bound query whose column 0 is a day, calling fn per row until it returns
  * non-zero (that value is returned); resets st; -1 with the error on failure. */
 int state_each_day(state *s, sqlite3_stmt *st, int (*fn)(void *ctx, int32_t day), void *ctx);
+/* The same for queries whose columns 0 and 1 are text (e.g. path and sha256). */
+int state_each_pair(state *s, sqlite3_stmt *st,
+                    int (*fn)(void *ctx, const char *a, const char *b), void *ctx);
+/* The cached statement `slot` with (partner, first, last) bound to ?1, ?2, ?3. */
+sqlite3_stmt *state_period_query(state *s, int slot, const char *sql, const char *partner,
+                                 int32_t first, int32_t last);
 
 #endif

@@ -24,11 +24,7 @@
 /* Loads the config and checks the partner exists; prints why not. 0 or -1. */
 static int approve_config(const char *path, const char *partner, settle_config *cfg)
 {
-    diag d;
-    diag_init(&d);
-    int rc = config_load(path, cfg, &d);
-    diag_print(&d, stderr);
-    diag_free(&d);
+    int rc = config_load_printed(path, cfg);
     if (rc == 0 && !config_partner(cfg, partner)) {
         fprintf(stderr, "settle: unknown partner '%s' (not in %s)\n", partner, path);
         config_free(cfg);

@@ -445,12 +445,7 @@ static int av_verdict(const verifier *v, size_t bad_outputs)
 /* Loads the config and the optional key; prints why not. 0 or EXIT_USAGE. */
 static int av_setup(const char *config, settle_config *cfg, char **key, size_t *klen)
 {
-    diag d;
-    diag_init(&d);
-    int rc = config_load(config, cfg, &d);
-    diag_print(&d, stderr);
-    diag_free(&d);
-    if (rc != 0)
+    if (config_load_printed(config, cfg) != 0)
         return EXIT_USAGE;
     char err[400];
     if (audit_key_load(key, klen, err, sizeof err) >= 0)

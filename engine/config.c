@@ -148,6 +148,16 @@ int config_load(const char *path, settle_config *cfg, diag *d)
 }
 
 /* Frees everything `cfg` owns and zeroes it; safe on a zeroed config. */
+int config_load_printed(const char *path, settle_config *cfg)
+{
+    diag d;
+    diag_init(&d);
+    int rc = config_load(path, cfg, &d);
+    diag_print(&d, stderr);
+    diag_free(&d);
+    return rc;
+}
+
 void config_free(settle_config *cfg)
 {
     if (!cfg)

@@ -131,6 +131,8 @@ typedef struct settle_config {
 
 /* Loads and validates `path`. Returns 0, or -1 with messages in `d` (cfg zeroed). */
 int config_load(const char *path, settle_config *cfg, diag *d);
+/* config_load for a command: every problem is printed to stderr. 0 or -1. */
+int config_load_printed(const char *path, settle_config *cfg);
 void config_free(settle_config *cfg);
 /* The partner with this id, or NULL. */
 const partner_config *config_partner(const settle_config *cfg, const char *id);

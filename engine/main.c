@@ -235,14 +235,8 @@ static const char status_no_state_json[] =
 int settle_status(const char *path, bool json)
 {
     settle_config cfg;
-    diag d;
-    diag_init(&d);
-    if (config_load(path, &cfg, &d) != 0) {
-        diag_print(&d, stderr);
-        diag_free(&d);
+    if (config_load_printed(path, &cfg) != 0)
         return EXIT_USAGE;
-    }
-    diag_free(&d);
     char err[512];
     state *s = state_open_readonly(cfg.paths.state, err, sizeof err);
     int code = EXIT_FAILED;

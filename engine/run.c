@@ -18,17 +18,6 @@
 #include "run_int.h"
 #include "timefmt.h"
 
-/* Loads the config, printing every problem; -1 when it is not usable. */
-static int load_config(const char *path, settle_config *cfg)
-{
-    diag d;
-    diag_init(&d);
-    int rc = config_load(path, cfg, &d);
-    diag_print(&d, stderr);
-    diag_free(&d);
-    return rc;
-}
-
 /* Marks the partners this run covers; -1 when a --partner is unknown. */
 static int select_partners(const settle_config *cfg, const run_options *o, bool *selected)
 {
@@ -261,7 +250,7 @@ static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
 /* Sets up everything that needs no lock; returns an exit code on failure, else -1. */
 static int run_prepare(run_ctx *rc, settle_config *cfg, const run_options *o, bool **selected)
 {
-    if (load_config(o->config, cfg) != 0)
+    if (config_load_printed(o->config, cfg) != 0)
         return EXIT_USAGE;
     rc->cfg = cfg;
     rc->selected = *selected = xcalloc(cfg->n_partners, sizeof **selected);

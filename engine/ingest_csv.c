@@ -487,8 +487,9 @@ static int csvr_sink(void *ctx, char *p, size_t n, bool bad)
     csvr *r = ctx;
     if (bad && r->skip == 0)
         return csvr_enc_fail(r, r->line);
-    if (memchr(p, 0, n))
-        return csvr_enc_fail(r, csvr_line_at(p, (size_t)((char *)memchr(p, 0, n) - p), r->line));
+    const char *nul = memchr(p, 0, n);
+    if (nul)
+        return csvr_enc_fail(r, csvr_line_at(p, (size_t)(nul - p), r->line));
     csvr_feed(r, p, n);
     return r->rc;
 }

@@ -467,16 +467,16 @@ static int file_take(file_ctx *f, size_t pi, const char *dir, const char *path, 
     unsigned char digest[32];
     char sha[65];
     struct stat sb;
-    file_history h;
+    bool seen;
     if (stat(path, &sb) != 0 || sha256_file(path, digest) != 0) {
         fprintf(stderr, "settle: %s: cannot read: %s\n", f->relpath, strerror(errno));
         f->rc->totals.files_failed++;
         return 0;
     }
     sha256_hex(digest, sha);
-    if (state_file_history(f->rc->st, f->pc->id, sha, &h) != 0)
+    if (state_file_seen(f->rc->st, f->pc->id, sha, &seen) != 0)
         return -1;
-    if (h == FILE_PROCESSED) {
+    if (seen) {
         f->rc->totals.files_skipped++;
         file_audit(f, sha, "skipped");
         return 0;

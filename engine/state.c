@@ -386,22 +386,20 @@ int state_run_audited(state *s, int64_t run_id)
     return state_done(s, st);
 }
 
-int state_file_history(state *s, const char *partner, const char *sha256, file_history *h)
+int state_file_seen(state *s, const char *partner, const char *sha256, bool *seen)
 {
     sqlite3_stmt *st = state_stmt(s, STMT_FILE_SEEN,
-                                  "SELECT max(outcome='processed') FROM files WHERE partner=? "
-                                  "AND sha256=? AND outcome IN ('processed','quarantined')");
+                                  "SELECT 1 FROM files WHERE partner=? AND sha256=? "
+                                  "AND outcome='processed'");
     if (!st)
         return -1;
     state_bind_text(st, 1, partner);
     state_bind_text(st, 2, sha256);
     int rc = sqlite3_step(st);
-    *h = FILE_NEW;
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *h = sqlite3_column_int(st, 0) ? FILE_PROCESSED : FILE_QUARANTINED;
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return state_fail(s, "state: files");
+    *seen = rc == SQLITE_ROW;
     return 0;
 }
 

@@ -66,9 +66,9 @@ int state_run_journal(state *s, int64_t run_id, const char *audit_fields);
 int state_run_unaudited(state *s, int64_t *run_id, char **audit_fields);
 int state_run_audited(state *s, int64_t run_id);
 
-/* Files: what became of an earlier file of this partner with the same hash. */
-typedef enum file_history { FILE_NEW, FILE_PROCESSED, FILE_QUARANTINED } file_history;
-int state_file_history(state *s, const char *partner, const char *sha256, file_history *h);
+/* Files. `seen` is set when this partner already processed a file with that hash (a
+ * quarantined one does not count: its bytes are read again if they come back). */
+int state_file_seen(state *s, const char *partner, const char *sha256, bool *seen);
 int state_file_add(state *s, int64_t run_id, const char *partner, const char *path,
                    const char *sha256, int64_t size, int64_t *file_id);
 typedef struct file_counts {

@@ -197,6 +197,30 @@ static char *run_summary(const run_ctx *rc, int64_t ms)
                      (long long)(ms / 1000), (long long)(ms % 1000));
 }
 
+/* Rolls the run's transaction back after printing why; returns EXIT_FAILED. */
+static int run_fail(run_ctx *rc, const char *err)
+{
+    fprintf(stderr, "settle: run failed, nothing recorded: %s\n",
+            err && err[0] ? err : state_error(rc->st));
+    state_rollback(rc->st);
+    return EXIT_FAILED;
+}
+
+/* Journals the audit entry and commits. 0, or -1 (not committed, the state says why). */
+static int run_commit(run_ctx *rc, int code, const char *summary)
+{
+    char now[21];
+    instant_format((int64_t)time(NULL), now);
+    if (run_audit_changes(rc) != 0)
+        return -1;
+    char *fields = run_audit_fields(rc, code);
+    int journal = state_run_journal(rc->st, rc->run_id, fields);
+    free(fields);
+    if (journal != 0 || state_run_end(rc->st, rc->run_id, now, code, summary) != 0)
+        return -1;
+    return state_commit(rc->st);
+}
+
 /* Ingest, settle, report and commit: the transactional heart of a run. */
 static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
 {
@@ -205,38 +229,19 @@ static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
     instant_format((int64_t)time(NULL), now);
     if (state_begin(rc->st) != 0 || state_dedup_key(rc->st, &rc->key) != 0 ||
         state_run_begin(rc->st, now, &rc->run_id) != 0 || ingest_all(rc) != 0 ||
-        plan_resettle(rc) != 0) {
-        fprintf(stderr, "settle: run failed: %s\n", state_error(rc->st));
-        state_rollback(rc->st);
-        return EXIT_FAILED;
-    }
+        plan_resettle(rc) != 0)
+        return run_fail(rc, NULL);
     apply_range(rc);
-    if (run_settle_all(rc, err, sizeof err) != 0) {
-        fprintf(stderr, "settle: run failed, nothing recorded: %s\n", err[0] ? err : state_error(rc->st));
-        state_rollback(rc->st);
-        return EXIT_FAILED;
-    }
+    if (run_settle_all(rc, err, sizeof err) != 0)
+        return run_fail(rc, err);
     int code = run_exit_code(rc);
     *summary = run_summary(rc, monotonic_ms() - t0);
-    instant_format((int64_t)time(NULL), now);
     if (rc->dry_run) {
         state_rollback(rc->st);
         return code;
     }
-    if (run_audit_changes(rc) != 0) {
-        fprintf(stderr, "settle: run failed, nothing recorded: %s\n", state_error(rc->st));
-        state_rollback(rc->st);
-        return EXIT_FAILED;
-    }
-    char *fields = run_audit_fields(rc, code);
-    int journal = state_run_journal(rc->st, rc->run_id, fields);
-    free(fields);
-    if (journal != 0 || state_run_end(rc->st, rc->run_id, now, code, *summary) != 0 ||
-        state_commit(rc->st) != 0) {
-        fprintf(stderr, "settle: run failed, nothing recorded: %s\n", state_error(rc->st));
-        state_rollback(rc->st);
-        return EXIT_FAILED;
-    }
+    if (run_commit(rc, code, *summary) != 0)
+        return run_fail(rc, NULL);
     if (run_quarantine_flush(rc) != 0)
         code = EXIT_ATTENTION; /* recorded; the files stay in the inbox for the next run */
     if (run_audit_flush(rc->cfg, rc->st) != 0) { /* committed: do not claim exit 3 */

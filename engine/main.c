@@ -198,8 +198,9 @@ int settle_check(const char *path)
     diag_init(&d);
     int bad = config_load(path, &cfg, &d) != 0, passed = 0, failed = 0;
     if (!bad) {
-        fx_table *fx = cfg.fx_rates ? fx_load(cfg.fx_rates, &d) : fx_empty();
-        tax_table *tax = cfg.tax_tables ? tax_load(cfg.tax_tables, &d) : NULL;
+        fx_table *fx;
+        tax_table *tax;
+        run_load_tables(&cfg, &fx, &tax, &d); /* problems are in d, checked below */
         rules_engine *re = rules_open();
         rules_set_tax(re, tax);
         rules_set_fx(re, fx);

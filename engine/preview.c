@@ -59,10 +59,7 @@ static int pv_load_config(pv_ctx *p, const char *path)
     int rc = config_load(path, &p->cfg, &d);
     if (rc == 0) {
         p->rc.cfg = &p->cfg;
-        p->rc.fx = p->cfg.fx_rates ? fx_load(p->cfg.fx_rates, &d) : fx_empty();
-        if (p->cfg.tax_tables)
-            p->rc.tax = tax_load(p->cfg.tax_tables, &d);
-        rc = d.n ? -1 : 0;
+        rc = run_load_tables(&p->cfg, &p->rc.fx, &p->rc.tax, &d);
     }
     diag_print(&d, stderr);
     diag_free(&d);

@@ -35,30 +35,23 @@ static int select_partners(const settle_config *cfg, const run_options *o, bool 
     return 0;
 }
 
-/* Loads the FX table named by the config (an empty one when none). */
-static fx_table *load_fx(const settle_config *cfg)
+int run_load_tables(const settle_config *cfg, fx_table **fx, tax_table **tax, diag *d)
 {
-    if (!cfg->fx_rates)
-        return fx_empty();
-    diag d;
-    diag_init(&d);
-    fx_table *t = fx_load(cfg->fx_rates, &d);
-    diag_print(&d, stderr);
-    diag_free(&d);
-    return t;
+    size_t before = d->n;
+    *fx = cfg->fx_rates ? fx_load(cfg->fx_rates, d) : fx_empty();
+    *tax = cfg->tax_tables ? tax_load(cfg->tax_tables, d) : NULL;
+    return d->n == before ? 0 : -1;
 }
 
-/* Loads the tax table named by the config into rc->tax (none: NULL); -1 after printing. */
-static int load_tax(run_ctx *rc)
+/* The run's FX and tax tables, every problem printed; -1 when either is unusable. */
+static int load_tables(run_ctx *rc)
 {
-    if (!rc->cfg->tax_tables)
-        return 0;
     diag d;
     diag_init(&d);
-    rc->tax = tax_load(rc->cfg->tax_tables, &d);
+    int r = run_load_tables(rc->cfg, &rc->fx, &rc->tax, &d);
     diag_print(&d, stderr);
     diag_free(&d);
-    return rc->tax ? 0 : -1;
+    return r;
 }
 
 /* Compiles the rule file of every selected partner; -1 on any error. */
@@ -259,14 +252,12 @@ static int run_prepare(run_ctx *rc, settle_config *cfg, const run_options *o, bo
         return EXIT_USAGE;
     rc->cfg = cfg;
     rc->selected = *selected = xcalloc(cfg->n_partners, sizeof **selected);
-    if (select_partners(cfg, o, *selected) != 0 || !(rc->fx = load_fx(cfg)))
+    if (select_partners(cfg, o, *selected) != 0 || load_tables(rc) != 0)
         return EXIT_USAGE;
     char zerr[128];
     rc->business_zone = tz_load(cfg->timezone, zerr, sizeof zerr);
     rc->rules_sha = xcalloc(cfg->n_partners, sizeof *rc->rules_sha);
     rc->re = rules_open();
-    if (load_tax(rc) != 0)
-        return EXIT_USAGE;
     rules_set_tax(rc->re, rc->tax);
     rules_set_fx(rc->re, rc->fx);
     if (!rc->business_zone || load_rules(rc) != 0)

@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "fx.h"
 #include "state.h"
+#include "tax.h"
 
 typedef struct run_options {
     const char *config;      /* resolved config path */
@@ -28,6 +30,12 @@ int settle_run(const run_options *o);
  * run holds it (holder printed), -2 on an I/O error (printed).
  */
 int run_lock(const char *state_dir, int *fd_out);
+/*
+ * Loads the config's FX table (an empty one when there is no fx: section) and
+ * tax table (NULL when none) into *fx and *tax, owned by the caller (fx_free,
+ * tax_free), adding every problem to d. 0, or -1 when either had a problem.
+ */
+int run_load_tables(const settle_config *cfg, fx_table **fx, tax_table **tax, diag *d);
 /*
  * Appends every committed run entry still unaudited in the state's journal
  * (this run's, or one a crash cut off) to the audit log, and marks it. An

@@ -113,8 +113,7 @@ int settle_approve(const char *config, const char *partner, const char *period)
                period, reason);
     free(reason);
     state_close(s);
-    if (fd >= 0)
-        close(fd);
+    run_unlock(fd);
     config_free(&cfg);
     return code;
 }

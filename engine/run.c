@@ -69,38 +69,6 @@ static int load_rules(run_ctx *rc)
     return rc_;
 }
 
-/*
- * Takes <state>/settle.lock with flock (released by the kernel if we die, so
- * a stale lock never blocks). On contention prints the holder and returns -1.
- */
-int run_lock(const char *state_dir, int *fd_out)
-{
-    if (mkdir_p(state_dir) != 0)
-        return fprintf(stderr, "settle: cannot create %s: %s\n", state_dir, strerror(errno)), -2;
-    char *path = path_join(state_dir, "settle.lock");
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-    free(path);
-    if (fd < 0)
-        return fprintf(stderr, "settle: cannot open lock: %s\n", strerror(errno)), -2;
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        char holder[128] = {0};
-        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
-        holder[n > 0 ? n : 0] = 0;
-        holder[strcspn(holder, "\n")] = 0;
-        fprintf(stderr, "settle: another run holds the lock (%s); try again when it ends\n",
-                holder[0] ? holder : "holder unknown");
-        close(fd);
-        return -1;
-    }
-    char now[21], buf[96];
-    instant_format((int64_t)time(NULL), now);
-    int len = snprintf(buf, sizeof buf, "pid %ld started %s\n", (long)getpid(), now);
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)len, 0) != len)
-        fprintf(stderr, "settle: warning: cannot record lock holder\n");
-    *fd_out = fd;
-    return 0;
-}
-
 /* Milliseconds of the monotonic clock, for the run's duration. */
 static int64_t monotonic_ms(void)
 {
@@ -321,8 +289,7 @@ int settle_run(const run_options *o)
                code);
     free(summary);
     run_free(&rc);
-    if (lock_fd >= 0)
-        close(lock_fd);
+    run_unlock(lock_fd);
     config_free(&cfg);
     free(selected);
     return code;

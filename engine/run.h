@@ -27,9 +27,13 @@ int settle_run(const run_options *o);
 /*
  * Takes <state_dir>/settle.lock (flock; the kernel drops it when the holder
  * dies). Returns 0 with the descriptor (close it to release), -1 when another
- * run holds it (holder printed), -2 on an I/O error (printed).
+ * run holds it (holder printed: the settle run named in the file only when
+ * the kernel's lock table shows it holding the lock, else the program that
+ * does), -2 on an I/O error (printed). run_lock.c.
  */
 int run_lock(const char *state_dir, int *fd_out);
+/* Clears the holder line and releases the lock taken by run_lock; fd < 0: nothing. */
+void run_unlock(int fd);
 /*
  * Loads the config's FX table (an empty one when there is no fx: section) and
  * tax table (NULL when none) into *fx and *tax, owned by the caller (fx_free,

@@ -9,9 +9,12 @@ import fcntl
 import io
 import json
 import os
+import signal
 import stat
+import subprocess
+import time
 
-from harness import Workspace, check, check_eq, done, test, tree_bytes
+from harness import SETTLE, Workspace, check, check_eq, done, test, tree_bytes
 
 CONFIG = """\
 settle:
@@ -245,12 +248,52 @@ def second_run_is_refused_while_the_lock_is_held():
     os.makedirs(ws.path("var", "state"))
     with open(ws.path("var", "state", "settle.lock"), "w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
+        # The file still names an earlier settle run; the holder is this program.
         f.write("pid 4242 started 2025-10-02T01:00:00Z\n")
         f.flush()
         r = ws.settle("run", env=TODAY)
     check_eq(r.returncode, 75, "locked")
-    check("pid 4242" in r.stderr, "names the holder: %s" % r.stderr)
+    check("4242" not in r.stderr, "a stale pid from the file is not named: %s" % r.stderr)
+    check("another program holds it: pid %d" % os.getpid() in r.stderr,
+          "names the real holder: %s" % r.stderr)
     check(not os.path.exists(ws.path("var", "reports")), "nothing written while locked")
+    ws.cleanup()
+
+
+SLOW_RULE = """\
+return {
+  settle = function(p, params)
+    local x = 0
+    for i = 1, 15000000 do x = x + i end
+    return { lines = { { label = "GGR", amount = p.ggr } }, payable = p.ggr, carry_out = 0 }
+  end,
+}
+"""
+
+
+@test
+def a_settle_run_holding_the_lock_is_named_and_its_line_cleared_after():
+    ws = make_workspace()
+    ws.write("share.lua", SLOW_RULE)
+    lock = ws.path("var", "state", "settle.lock")
+    first = subprocess.Popen([SETTLE, "run", "-c", ws.path("settle.yaml")], env=dict(os.environ, **TODAY),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen = None
+    for _ in range(2000):   # until the first run has recorded itself, then freeze it
+        if os.path.exists(lock) and ("pid %d " % first.pid) in open(lock).read():
+            os.kill(first.pid, signal.SIGSTOP)
+            seen = first.poll() is None
+            break
+        time.sleep(0.001)
+    r = ws.settle("run", env=TODAY) if seen else None
+    os.kill(first.pid, signal.SIGCONT)
+    first.communicate()
+    check(seen, "the first run was caught holding the lock")
+    if r:
+        check_eq(r.returncode, 75, "second run locked out")
+        check("(pid %d started " % first.pid in r.stderr, "names the settle run: %s" % r.stderr)
+    check_eq(first.returncode, 1, "the first run finished")
+    check_eq(open(lock).read(), "", "holder line cleared when the run ends")
     ws.cleanup()
 
 

@@ -299,9 +299,10 @@ static void builder_sweep(period_builder *b, const fx_table *fx, sweep_kind k, g
         }
         if (!ok)
             builder_hold(p, xasprintf("overflow summing %s", b->cells[i].currency));
-        else if (builder_convert(p, fx, b->cells[i].day, b->cells[i].currency, native, note,
-                                 &conv))
-            sweep_add(p, gs, k, &b->cells[i], conv, count);
+        else if (!builder_convert(p, fx, b->cells[i].day, b->cells[i].currency, native, note,
+                                  &conv))
+            conv = 0; /* held: the amount is left out, its transactions still counted */
+        sweep_add(p, gs, k, &b->cells[i], ok ? conv : 0, count);
     }
 }
 

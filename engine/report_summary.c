@@ -68,13 +68,16 @@ static void sum_ctx_init(sum_ctx *c, const char *label, const summary_row *rows,
     c->n_totals = 0;
     for (size_t i = 0; i < n; i++) {
         const summary_row *r = &rows[i];
+        bool held = r->status && strcmp(r->status, "held") == 0;
+        c->held += held;
+        if (held)
+            continue; /* a held statement pays nothing yet: left out of the totals */
         sum_total *t = sum_total_for(c, r);
         int64_t v[3] = {r->ggr, r->payable, r->carry_out};
         t->partners++;
         t->transactions += r->transactions;
         for (int k = 0; k < 3; k++)
             sum_add(&t->amount[k], v[k], &t->overflow[k]);
-        c->held += r->status && strcmp(r->status, "held") == 0;
     }
     qsort(c->totals, c->n_totals, sizeof *c->totals, sum_total_cmp);
 }
@@ -234,7 +237,11 @@ static void sum_txt(sbuf *b, const sum_ctx *c)
     sbuf_addf(b, "partners: %zu, held: %zu\n\n", c->n_rows, c->held);
     free(label);
     sum_txt_table(b, sum_txt_partner_cells(c), c->n_rows + 1, SUM_COLS, 0x3f0u);
-    sbuf_adds(b, "\nTotals by settlement currency:\n");
+    if (c->held)
+        sbuf_addf(b, "\nTotals by settlement currency (the %zu held statement%s left out):\n",
+                  c->held, c->held == 1 ? "" : "s");
+    else
+        sbuf_adds(b, "\nTotals by settlement currency:\n");
     sum_txt_table(b, sum_txt_total_cells(c), c->n_totals + 1, TOT_COLS, 0x3eu);
     if (c->held)
         sum_txt_held(b, c);
@@ -320,7 +327,11 @@ static void sum_html_row(sbuf *b, const summary_row *r)
 static void sum_html_totals(sbuf *b, const sum_ctx *c)
 {
     char n1[24], n2[24], m[3][MONEY_FMT_MAX];
-    sbuf_adds(b, "<h2>Totals by settlement currency</h2>\n<table>\n");
+    sbuf_adds(b, "<h2>Totals by settlement currency</h2>\n");
+    if (c->held)
+        sbuf_addf(b, "<p class=\"meta\">The %zu held statement%s left out.</p>\n", c->held,
+                  c->held == 1 ? " is" : "s are");
+    sbuf_adds(b, "<table>\n");
     rep_html_row(b, "th", 0x3eu, TOT_COLS, "Currency", "Partners", "Transactions", "GGR",
                  "Payable", "Carry out");
     for (size_t i = 0; i < c->n_totals; i++) {

@@ -548,10 +548,9 @@ static const char expected_txt[] =
     "beta        credit_supplier  held    KRW                  5    -7000        0       -500"
     "           2         0\n"
     "\n"
-    "Totals by settlement currency:\n"
+    "Totals by settlement currency (the 1 held statement left out):\n"
     "currency  partners  transactions      ggr  payable  carry_out\n"
     "EUR              1            12  1234.50  -100.05       0.00\n"
-    "KRW              1             5    -7000        0       -500\n"
     "\n"
     "Held for review:\n"
     "  beta: missing FX rate EUR->KRW on 2025-09-03\n";
@@ -578,6 +577,9 @@ static void test_summary(void)
     CHECK(json && strstr(json, "  \"period\": \"2025-09\",\n  \"partners\": 2,\n  \"held\": 1,\n"));
     CHECK(json && strstr(json, "\"payable\": \"-100.05\""));
     CHECK(json && strstr(json, "\"hold_reason\": null\n"));
+    /* the held KRW statement pays nothing yet: no KRW total */
+    CHECK(json && !strstr(json, "\"currency\": \"KRW\",\n      \"partners\""));
+    CHECK(html && strstr(html, "The 1 held statement is left out."));
     CHECK(json && strstr(json, "\"hold_reason\": \"missing FX rate EUR->KRW\\non 2025-09-03\""));
     CHECK(html && strstr(html, "EUR-&gt;KRW") && strstr(html, "badge held"));
     CHECK(html && strstr(html, "1 statement held for review"));

@@ -88,6 +88,10 @@ def compare(ws, want, partners, figures_when_held=False):
                     check_eq(agg["count"][t], w["count"][t], where + " count." + t)
                 check_eq(agg["ggr"], w["ggr"], where + " ggr")
                 check_eq(agg["transactions"], w["transactions"], where + " transactions")
+            else:  # amounts that cannot be converted are left out, but every transaction counts
+                for t in TYPES:
+                    check_eq(agg["count"][t], w["count"][t], where + " held count." + t)
+                check_eq(agg["transactions"], w["transactions"], where + " held transactions")
             for k in ("duplicates", "rejected"):
                 check_eq(agg[k], w[k], where + " " + k)
             for cur, sums in w["by_currency"].items():

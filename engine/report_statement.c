@@ -110,6 +110,41 @@ static void stmt_json_result(jw *w, const statement *st)
     jw_money(w, "carry_out", st->carry_out, e);
 }
 
+/*
+ * Writes "restatements" - final periods restated into this statement by late
+ * data (one adjustment line each when the payable moved) - only when there are any.
+ */
+static void stmt_json_restatements(jw *w, const statement *st)
+{
+    int e = st->agg->exponent;
+    if (!st->n_restated)
+        return;
+    jw_open(w, "restatements", '[');
+    for (size_t i = 0; i < st->n_restated; i++) {
+        const statement_restatement *r = &st->restated[i];
+        jw_open(w, NULL, '{');
+        jw_str(w, "period", r->period);
+        jw_str(w, "cause", r->cause);
+        jw_money(w, "issued_payable", r->issued_payable, e);
+        jw_money(w, "previous_payable", r->previous_payable, e);
+        jw_money(w, "restated_payable", r->restated_payable, e);
+        jw_money(w, "adjustment", r->restated_payable - r->previous_payable, e);
+        jw_money(w, "issued_carry_out", r->issued_carry_out, e);
+        jw_money(w, "restated_carry_out", r->restated_carry_out, e);
+        jw_open(w, "files", '[');
+        for (const char *f = r->files; *f;) {
+            size_t n = strcspn(f, "\n");
+            char *one = xstrndup(f, n);
+            jw_str(w, NULL, one);
+            free(one);
+            f += n + (f[n] == '\n');
+        }
+        jw_close(w, ']');
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
 /* Writes "inputs", "rules", "config_sha256" and "settle_version". */
 static void stmt_json_provenance(jw *w, const statement *st)
 {
@@ -162,6 +197,7 @@ char *statement_to_json(const statement *st)
     stmt_json_aggregates(&w, st->agg);
     stmt_json_fx(&w, st->agg);
     stmt_json_result(&w, st);
+    stmt_json_restatements(&w, st);
     stmt_json_provenance(&w, st);
     jw_close(&w, '}');
     jw_end(&w);

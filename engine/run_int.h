@@ -96,6 +96,22 @@ int run_settle_all(run_ctx *rc, char *err, size_t errlen);
  */
 int run_build_statement(run_ctx *rc, const run_period *rp, statement *st);
 
+/* Holds a settled statement fed by a file whose control totals do not match, unless
+ * `settle approve` released its period (run_settle.c). -1 on state failure. */
+int run_control_hold(run_ctx *rc, const partner_config *pc, statement *st);
+/*
+ * run_restate.c. run_apply_adjustments adds the late-data adjustment lines landing in
+ * an (open) statement to its lines and payable, and the restatements they come from to
+ * its list; -1 on state failure. run_restate handles a period of the settle set whose
+ * statement is final (*final true; false: nothing done, settle it): re-derived and
+ * recorded as a restatement when late data arrived for it or its carry_in moved, the
+ * payable difference recorded for the first open period (added to the set). Never
+ * writes the final statement. -1 with err on state failure.
+ */
+int run_apply_adjustments(run_ctx *rc, const partner_config *pc, statement *st);
+int run_restate(run_ctx *rc, const run_period *rp, const char *label, bool *final, char *err,
+                size_t errlen);
+
 /*
  * Compares the config's and each selected rule file's SHA-256 with those of
  * the previous run (kept in the state), notes each change for the audit

@@ -107,11 +107,9 @@ static int add_control_hold(void *ctx, const char *path, const char *mismatch)
     return 0;
 }
 
-/*
- * Holds a settled statement fed by a file whose control totals did not
- * match, unless `settle approve` released the period. -1 on state failure.
- */
-static int control_hold(run_ctx *rc, const partner_config *pc, statement *st)
+/* Holds st (status held) when a file feeding it has control totals that do not match and
+ * `settle approve` has not released its period. -1 on state failure. */
+int run_control_hold(run_ctx *rc, const partner_config *pc, statement *st)
 {
     sbuf b;
     sbuf_init(&b);
@@ -211,44 +209,6 @@ static int issue_statement(run_ctx *rc, statement *st, char *err, size_t errlen)
     return 0;
 }
 
-/* True when the period already has a final statement (never rewritten); its payable. */
-static int already_final(run_ctx *rc, const run_period *rp, const char *label, bool *final,
-                         int64_t *payable)
-{
-    statement_row row;
-    bool found;
-    if (state_statement_get(rc->st, rc->cfg->partners[rp->partner].id, label, &row, &found) != 0)
-        return -1;
-    *final = found && strcmp(row.status, "final") == 0;
-    *payable = found ? row.payable : 0;
-    return 0;
-}
-
-/* Adds one adjustment landing in the statement as a line (state_adjustments_each callback). */
-static int add_adjustment_line(void *ctx, const char *origin, int64_t amount, const char *detail)
-{
-    statement *st = ctx;
-    char *label = xasprintf("Late data adjustment for %s%s%s%s", origin, detail ? " (" : "",
-                            detail ? detail : "", detail ? ")" : "");
-    statement_add_line(st, label, amount);
-    free(label);
-    return __builtin_add_overflow(st->payable, amount, &st->payable) ? 1 : 0;
-}
-
-/* Adds the late-data adjustments that land in this period to its lines and payable. */
-static int apply_adjustments(run_ctx *rc, const partner_config *pc, statement *st)
-{
-    if (st->status == ST_HELD)
-        return 0; /* held before the rule ran: the next settle adds them */
-    int r = state_adjustments_each(rc->st, pc->id, st->agg->label, add_adjustment_line, st);
-    if (r == 1) {
-        st->status = ST_HELD;
-        st->hold_reason = xstrdup("overflow adding late data adjustments");
-        r = 0;
-    }
-    return r;
-}
-
 /*
  * For `settle preview`: the period's statement as a run computes it (aggregates,
  * FX, carry_in, rule, late-data adjustments), before control holds; writes nothing.
@@ -258,91 +218,8 @@ int run_build_statement(run_ctx *rc, const run_period *rp, statement *st)
     int r = build_statement(rc, rp, st);
     if (r == 0) {
         apply_rule(rc, rp, st);
-        r = apply_adjustments(rc, &rc->cfg->partners[rp->partner], st);
+        r = run_apply_adjustments(rc, &rc->cfg->partners[rp->partner], st);
     }
-    return r;
-}
-
-/* The first period after the one starting `first_day` whose statement is not final. */
-static int next_open_period(run_ctx *rc, const partner_config *pc, int32_t first_day,
-                            int32_t *out)
-{
-    int32_t day = period_last_day(pc->statement, first_day) + 1;
-    for (;;) {
-        char label[16];
-        statement_row row;
-        bool found;
-        period_label(pc->statement, day, label);
-        if (state_statement_get(rc->st, pc->id, label, &row, &found) != 0)
-            return -1;
-        if (!found || strcmp(row.status, "final") != 0)
-            return *out = day, 0;
-        day = period_last_day(pc->statement, day) + 1;
-    }
-}
-
-/* Lists input files for an adjustment's detail (state_run_inputs callback). */
-static int add_input_name(void *ctx, const char *path, const char *sha)
-{
-    sbuf *b = ctx;
-    (void)sha;
-    sbuf_adds(b, b->len ? ", " : "");
-    sbuf_adds(b, path);
-    return 0;
-}
-
-/* Records `diff` for final period `label` in the next open period and adds that to the set. */
-static int record_adjustment(run_ctx *rc, const run_period *rp, const statement *st,
-                             int64_t diff)
-{
-    const partner_config *pc = &rc->cfg->partners[rp->partner];
-    int32_t target;
-    char to[16];
-    sbuf files;
-    sbuf_init(&files);
-    int r = next_open_period(rc, pc, rp->first_day, &target);
-    if (r == 0)
-        r = state_run_inputs(rc->st, pc->id, st->agg->first_day, st->agg->last_day, rc->run_id,
-                             add_input_name, &files);
-    if (r == 0) {
-        period_label(pc->statement, target, to);
-        r = state_adjustment_add(rc->st, pc->id, st->agg->label, to, diff, files.buf,
-                                 rc->run_id);
-    }
-    if (r == 0) {
-        run_touch(rc, rp->partner, target, false);
-        fprintf(stderr, "settle: %s %s: late data for a final statement; the difference is "
-                        "settled as an adjustment in %s\n", pc->id, st->agg->label, to);
-    }
-    sbuf_free(&files);
-    return r;
-}
-
-/*
- * Late data for a final period: recomputes it with everything now stored and
- * settles the difference from what was issued (and adjusted since) in the next
- * open period. The final statement itself is never rewritten. -1 on state failure.
- */
-static int settle_late(run_ctx *rc, const run_period *rp, int64_t issued)
-{
-    const partner_config *pc = &rc->cfg->partners[rp->partner];
-    statement st = {0};
-    int64_t before = 0, settled, diff = 0;
-    int r = build_statement(rc, rp, &st);
-    if (r == 0)
-        apply_rule(rc, rp, &st);
-    if (r == 0 && st.status == ST_HELD)
-        fprintf(stderr, "settle: %s %s: late data for a final statement cannot be settled "
-                        "yet (%s); it is kept and retried with the next late data\n",
-                pc->id, st.agg->label, st.hold_reason ? st.hold_reason : "held");
-    else if (r == 0 && (r = state_adjustments_from(rc->st, pc->id, st.agg->label, &before)) == 0 &&
-             (__builtin_add_overflow(issued, before, &settled) ||
-              __builtin_sub_overflow(st.payable, settled, &diff)))
-        fprintf(stderr, "settle: %s %s: late data adjustment overflows; not settled\n", pc->id,
-                st.agg->label);
-    else if (r == 0 && diff != 0)
-        r = record_adjustment(rc, rp, &st, diff);
-    statement_free(&st);
     return r;
 }
 
@@ -352,23 +229,19 @@ static int settle_period(run_ctx *rc, const run_period *rp, char *err, size_t er
     const partner_config *pc = &rc->cfg->partners[rp->partner];
     char label[16];
     bool final;
-    int64_t issued;
     period_label(pc->statement, rp->first_day, label);
-    if (already_final(rc, rp, label, &final, &issued) != 0)
-        return snprintf(err, errlen, "%s", state_error(rc->st)), -1;
-    if (final) {
-        if (rp->late && settle_late(rc, rp, issued) != 0)
-            return snprintf(err, errlen, "%s", state_error(rc->st)), -1;
-        return 0;
-    }
+    if (run_restate(rc, rp, label, &final, err, errlen) != 0)
+        return -1;
+    if (final)
+        return 0; /* never rewritten; restated when late data changed it */
     statement st = {0};
     int result = build_statement(rc, rp, &st);
     if (result == 0) {
         apply_rule(rc, rp, &st);
-        result = apply_adjustments(rc, pc, &st);
+        result = run_apply_adjustments(rc, pc, &st);
     }
     if (result == 0 && st.status != ST_HELD)
-        result = control_hold(rc, pc, &st);
+        result = run_control_hold(rc, pc, &st);
     if (result == 0)
         result = issue_statement(rc, &st, err, errlen);
     else
@@ -473,8 +346,11 @@ int run_settle_all(run_ctx *rc, char *err, size_t errlen)
     qsort(rc->periods, rc->n_periods, sizeof *rc->periods, period_cmp);
     for (size_t i = 0; i < rc->n_periods; i++) { /* late data may append periods: copy */
         run_period p = rc->periods[i];
+        size_t before = rc->n_periods;
         if (rc->selected[p.partner] && settle_period(rc, &p, err, errlen) != 0)
             return -1;
+        if (rc->n_periods != before) /* an adjustment's target: keep the rest in order */
+            qsort(rc->periods + i + 1, rc->n_periods - i - 1, sizeof *rc->periods, period_cmp);
     }
     if (rc->unattributed)
         touch_label(rc, "unattributed");

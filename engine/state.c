@@ -61,6 +61,15 @@ static const char *const migrations[] = {
     "  origin TEXT NOT NULL, target TEXT NOT NULL, amount INTEGER NOT NULL"
     "  CHECK(typeof(amount) = 'integer'), detail TEXT, run_id INTEGER NOT NULL);"
     "CREATE INDEX adjustments_target ON adjustments(partner, target);",
+    /* 5: restatements of final periods (late data, or a restated carry_in) */
+    "CREATE TABLE restatements(id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+    "  period TEXT NOT NULL, first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
+    "  target TEXT NOT NULL, cause TEXT NOT NULL, files TEXT, lines TEXT NOT NULL,"
+    "  carry_in INTEGER NOT NULL, payable INTEGER NOT NULL, carry_out INTEGER NOT NULL,"
+    "  issued_payable INTEGER NOT NULL, issued_carry_out INTEGER NOT NULL,"
+    "  previous_payable INTEGER NOT NULL, run_id INTEGER NOT NULL);"
+    "CREATE INDEX restatements_period ON restatements(partner, period);"
+    "CREATE INDEX restatements_target ON restatements(partner, target);",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

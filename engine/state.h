@@ -97,6 +97,35 @@ int state_adjustments_each(state *s, const char *partner, const char *target,
                            int (*fn)(void *ctx, const char *origin, int64_t amount,
                                      const char *detail),
                            void *ctx);
+/*
+ * Restatements (state_restate.c): a final period re-derived from everything now
+ * stored after late data (or a restated carry_in) changed it. The final statement
+ * row is never rewritten; the latest restatement of a period is its effective
+ * result, so the next period's carry_in (state_carry_before) is its carry_out.
+ * Strings of a row handed out are borrowed for the duration of the call/callback.
+ */
+typedef struct restatement_row {
+    const char *partner, *period; /* the restated (final) period */
+    const char *target;           /* the open period that received it */
+    const char *cause;            /* the period whose late data started it (== period when own) */
+    const char *files;            /* the late files, one a line; NULL when none */
+    const char *lines;            /* the restated rule lines as a JSON array */
+    int32_t first_day, last_day;
+    int64_t carry_in, payable, carry_out;     /* restated */
+    int64_t issued_payable, issued_carry_out; /* of the final statement as issued */
+    int64_t previous_payable;                 /* effective payable before this restatement */
+    int64_t run_id;
+} restatement_row;
+int state_restatement_add(state *s, const restatement_row *r);
+/* The latest restatement of a period; *found false when it was never restated. */
+int state_restatement_last(state *s, const char *partner, const char *period,
+                           restatement_row *r, bool *found);
+/* The latest restatement made by run `run_id` of a period ending before `before_day`. */
+int state_restatement_upstream(state *s, const char *partner, int64_t run_id,
+                               int32_t before_day, restatement_row *r, bool *found);
+/* Every restatement that landed in open period `target`, in the order made. */
+int state_restatements_each(state *s, const char *partner, const char *target,
+                            int (*fn)(void *ctx, const restatement_row *r), void *ctx);
 /* Files first processed by run `run_id` that fed the partner's days [first,last]. */
 int state_run_inputs(state *s, const char *partner, int32_t first, int32_t last, int64_t run_id,
                      int (*fn)(void *ctx, const char *path, const char *sha256), void *ctx);
@@ -144,7 +173,8 @@ int state_statement_put(state *s, const statement_row *r);
 /* Looks a statement up; *found false when none. Row strings valid until the next call. */
 int state_statement_get(state *s, const char *partner, const char *period, statement_row *r,
                         bool *found);
-/* carry_out of the partner's latest statement ending before `first_day` (0 if none). */
+/* carry_out of the partner's latest statement ending before `first_day` (0 if none): its
+ * latest restatement's when it was restated (state_restatement_last). */
 int state_carry_before(state *s, const char *partner, int32_t first_day, int64_t *carry);
 /* Every stored statement of a period label, ordered by partner. */
 int state_statements_of_label(state *s, const char *period,

@@ -75,8 +75,11 @@ int state_statement_get(state *s, const char *partner, const char *period, state
 int state_carry_before(state *s, const char *partner, int32_t first_day, int64_t *carry)
 {
     sqlite3_stmt *st = state_stmt(s, STMT_CARRY,
-                                  "SELECT carry_out FROM statements WHERE partner=? AND "
-                                  "last_day < ? ORDER BY last_day DESC LIMIT 1");
+                                  "SELECT COALESCE((SELECT r.carry_out FROM restatements r "
+                                  "WHERE r.partner=s.partner AND r.period=s.period ORDER BY "
+                                  "r.id DESC LIMIT 1), s.carry_out) FROM statements s WHERE "
+                                  "s.partner=? AND s.last_day < ? ORDER BY s.last_day DESC "
+                                  "LIMIT 1");
     if (!st)
         return -1;
     state_bind_text(st, 1, partner);

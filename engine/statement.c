@@ -1,6 +1,6 @@
 /*
  * statement.c - the settlement statement value: status names, adding rule
- * lines, and releasing everything a statement owns.
+ * lines and restatement entries, and releasing everything a statement owns.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +32,19 @@ void statement_add_line(statement *st, const char *label, int64_t amount)
 }
 
 /*
+ * Appends one restatement entry (period and cause copied by value, files
+ * copied; NULL files become ""), resized to fit like the lines.
+ */
+void statement_add_restatement(statement *st, const statement_restatement *r)
+{
+    size_t n = st->n_restated;
+    st->restated = xrealloc(st->restated, (n + 1) * sizeof *st->restated);
+    st->restated[n] = *r;
+    st->restated[n].files = xstrdup(r->files ? r->files : "");
+    st->n_restated = n + 1;
+}
+
+/*
  * Releases everything the statement owns (its period_agg through
  * period_agg_free, which also frees the struct, the strings and arrays) and
  * zeroes it. The statement struct itself belongs to the caller. NULL is a no-op.
@@ -51,5 +64,8 @@ void statement_free(statement *st)
         free(st->inputs[i].file);
     free(st->inputs);
     free(st->error);
+    for (size_t i = 0; i < st->n_restated; i++)
+        free(st->restated[i].files);
+    free(st->restated);
     memset(st, 0, sizeof *st);
 }

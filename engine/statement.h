@@ -24,6 +24,20 @@ typedef struct statement_input {
     char sha256[65];
 } statement_input;
 
+/*
+ * A final period restated into this (open) statement: late data, or a restated
+ * carry_in, changed it after it was issued; the payable difference is one of
+ * this statement's lines (when not zero), the carry_out difference reaches the
+ * next period's carry_in.
+ */
+typedef struct statement_restatement {
+    char period[16];            /* the restated final period */
+    char cause[16];             /* the period whose late data started it (== period when own) */
+    char *files;                /* owned; the late files, one a line ("" when none) */
+    int64_t issued_payable, previous_payable, restated_payable;
+    int64_t issued_carry_out, restated_carry_out;
+} statement_restatement;
+
 typedef struct statement {
     period_agg *agg;            /* owned */
     char *kind;                 /* owned; partner kind, for display */
@@ -39,10 +53,14 @@ typedef struct statement {
     statement_input *inputs;    /* owned array, sorted by file */
     size_t n_inputs;
     char *error;                /* owned; rule failure message (status held), or NULL */
+    statement_restatement *restated; /* owned array, in the order made; usually none */
+    size_t n_restated;
 } statement;
 
 void statement_free(statement *st);
 /* Appends a line; takes a copy of label. */
 void statement_add_line(statement *st, const char *label, int64_t amount);
+/* Appends a restatement entry; takes a copy of its files. */
+void statement_add_restatement(statement *st, const statement_restatement *r);
 
 #endif

@@ -73,6 +73,32 @@ static void sth_settlement(sbuf *b, const statement *st)
     sbuf_adds(b, "</table>\n");
 }
 
+/* Appends the restated final periods whose difference landed here (none when there are none). */
+static void sth_restatements(sbuf *b, const statement *st)
+{
+    int e = st->agg->exponent;
+    char ip[MONEY_FMT_MAX], rp[MONEY_FMT_MAX], adj[MONEY_FMT_MAX], ic[MONEY_FMT_MAX],
+        rco[MONEY_FMT_MAX];
+    if (!st->n_restated)
+        return;
+    sbuf_adds(b, "<h2>Restated final periods</h2>\n<table>\n");
+    rep_html_row(b, "th", 124u, 8, "Period", "Late data for", "Issued payable", "Restated payable",
+                 "Adjustment", "Issued carry out", "Restated carry out", "Files");
+    for (size_t i = 0; i < st->n_restated; i++) {
+        const statement_restatement *r = &st->restated[i];
+        sbuf files;
+        sbuf_init(&files);
+        statement_files_join(&files, r->files);
+        rep_html_row(b, "td", 124u, 8, r->period, r->cause, rep_money(r->issued_payable, e, ip),
+                     rep_money(r->restated_payable, e, rp),
+                     rep_money(r->restated_payable - r->previous_payable, e, adj),
+                     rep_money(r->issued_carry_out, e, ic),
+                     rep_money(r->restated_carry_out, e, rco), files.buf ? files.buf : "");
+        sbuf_free(&files);
+    }
+    sbuf_adds(b, "</table>\n");
+}
+
 /* Appends the aggregate table: total and count per type, GGR and counters. */
 static void sth_aggregates(sbuf *b, const period_agg *p)
 {
@@ -146,6 +172,7 @@ void rep_statement_html(sbuf *b, const statement *st)
     sth_head(b, st);
     sth_alerts(b, st);
     sth_settlement(b, st);
+    sth_restatements(b, st);
     sth_aggregates(b, p);
     sth_groups(b, "By category", p->by_category, p->n_category);
     sth_groups(b, "By game", p->by_game, p->n_game);

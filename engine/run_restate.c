@@ -129,16 +129,6 @@ static int add_input_name(void *ctx, const char *path, const char *sha)
     return 0;
 }
 
-/* Appends a list of one name a line to b as "a, b, c". */
-static void add_list_text(sbuf *b, const char *list)
-{
-    for (; *list; list++)
-        if (*list == '\n')
-            sbuf_adds(b, ", ");
-        else
-            sbuf_addc(b, *list);
-}
-
 /* The restated rule lines as a compact JSON array of {label, amount}; caller frees. */
 static char *lines_json(const statement *st)
 {
@@ -176,7 +166,7 @@ static int rst_cause_of(run_ctx *rc, const partner_config *pc, const statement *
     if (late && state_run_inputs(rc->st, pc->id, a->first_day, a->last_day, rc->run_id,
                                  add_input_name, &c->files) != 0)
         return -1;
-    add_list_text(&c->detail, c->files.buf ? c->files.buf : "");
+    statement_files_join(&c->detail, c->files.buf);
     if (a->carry_in == was)
         return 0;
     restatement_row up;
@@ -196,7 +186,7 @@ static int rst_cause_of(run_ctx *rc, const partner_config *pc, const statement *
     sbuf_addf(&c->detail, "carry_in restated after late data for %s", up.cause);
     if (up.files && *up.files) {
         sbuf_adds(&c->detail, ": ");
-        add_list_text(&c->detail, up.files);
+        statement_files_join(&c->detail, up.files);
         sbuf_adds(&c->files, c->files.len ? "\n" : "");
         sbuf_adds(&c->files, up.files);
     }

@@ -44,6 +44,15 @@ void statement_add_restatement(statement *st, const statement_restatement *r)
     st->n_restated = n + 1;
 }
 
+void statement_files_join(sbuf *b, const char *files)
+{
+    for (; files && *files; files++)
+        if (*files == '\n')
+            sbuf_adds(b, ", ");
+        else
+            sbuf_addc(b, *files);
+}
+
 /*
  * Releases everything the statement owns (its period_agg through
  * period_agg_free, which also frees the struct, the strings and arrays) and

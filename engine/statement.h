@@ -62,5 +62,8 @@ void statement_free(statement *st);
 void statement_add_line(statement *st, const char *label, int64_t amount);
 /* Appends a restatement entry; takes a copy of its files. */
 void statement_add_restatement(statement *st, const statement_restatement *r);
+/* Appends a file list of one name a line (statement_restatement.files) to b as "a, b";
+ * NULL appends nothing. */
+void statement_files_join(sbuf *b, const char *files);
 
 #endif

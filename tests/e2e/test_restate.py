@@ -198,6 +198,13 @@ def a_chain_of_two_final_periods_and_a_second_late_drop():
     check_eq([(x["period"], x["cause"]) for x in d3["restatements"]], [(D1, D1), (D2, D1)],
              "both restatements listed, day 2 caused by day 1's late data")
     check("carry_in of a final statement restated" in r.stderr, "said so: %s" % r.stderr)
+    html = b.ws.read("var/reports", D3, "acme", "statement.html")
+    check("Restated final periods" in html and "acme/late1.csv" in html,
+          "statement.html shows the restatements")
+    p = b.ws.settle("preview", "--partner", "acme", "--period", D3, "--rules",
+                    b.ws.path("rules.lua"), env={"SETTLE_TODAY": D3})
+    check_eq((p.returncode, p.stdout.strip().splitlines()[-1:]), (0, ["no difference"]),
+             "preview of the open day (same rule) sees the restated carry and the adjustments")
 
     # A second late drop for day 1: only its own difference, nothing counted twice.
     before = now

@@ -241,6 +241,25 @@ def a_chain_of_two_final_periods_and_a_second_late_drop():
 
 
 @test
+def an_open_period_without_a_statement_yet_gets_the_adjustment_in_order():
+    b = Book()
+    b.drop("d1.csv", [("a1", D1, "bet", 10000), ("a2", D1, "win", 60000)])   # -500, no day 2
+    b.drop("d3.csv", [("c1", D3, "bet", 100000)])                            # +1000
+    b.run(D2)
+    check(not os.path.exists(b.ws.path("var/reports", D2)), "no statement for day 2 yet")
+    b.drop("late.csv", [("a3", D1, "bet", 90000)])                           # day 1 -> +400
+    b.run(D2)
+    now = model(b.rows, carry_rule)
+    d2, d3 = b.st(D2), b.st(D3)
+    check_eq([cents(a) for _, a in b.adjustments(D2)], [now[D1][0]],
+             "day 2 (first open) made, with day 1's adjustment")
+    check_eq((cents(d3["carry_in"]), cents(d3["payable"])), (cents(d2["carry_out"]), now[D3][0]),
+             "day 3 settled after day 2, with day 2's carry")
+    check_eq(issued_total(b, (D1, D2, D3)), sum(now[d][0] for d in (D1, D3)), "totals agree")
+    b.ws.cleanup()
+
+
+@test
 def the_tier_basis_is_the_restated_total():
     b = Book(TIERED)
     b.drop("d1.csv", [("a1", D1, "bet", 90000)])                             # 900 bet: 30%

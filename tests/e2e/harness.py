@@ -98,6 +98,18 @@ class Workspace:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# A rule for period tests: payable = GGR + carry_in when positive; a negative balance is
+# carried forward (lines "GGR" and "Carried in").
+CARRY_RULE = """\
+return { settle = function(p, params)
+  local net = p.ggr + p.carry_in
+  local lines = { { label = "GGR", amount = p.ggr }, { label = "Carried in", amount = p.carry_in } }
+  if net < 0 then return { lines = lines, payable = 0, carry_out = net } end
+  return { lines = lines, payable = net, carry_out = 0 }
+end }
+"""
+
+
 def tree_bytes(root):
     """Maps every file below root (relative path) to its bytes."""
     out = {}

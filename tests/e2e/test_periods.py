@@ -6,7 +6,7 @@ negative GGR carried from one period into the next. Figures are by hand.
 """
 import json
 
-from harness import Workspace, check, check_eq, done, test
+from harness import CARRY_RULE, Workspace, check, check_eq, done, test
 
 CONFIG = """\
 settle:
@@ -24,15 +24,7 @@ partners:
     rules: carry.lua
 """
 
-# Payable = GGR + carry_in when positive; a negative balance is carried forward.
-RULE = """\
-return { settle = function(p, params)
-  local net = p.ggr + p.carry_in
-  local lines = { { label = "GGR", amount = p.ggr }, { label = "Carried in", amount = p.carry_in } }
-  if net < 0 then return { lines = lines, payable = 0, carry_out = net } end
-  return { lines = lines, payable = net, carry_out = 0 }
-end }
-"""
+RULE = CARRY_RULE
 
 HEAD = "id,time,type,amount\n"
 

@@ -11,7 +11,7 @@ import os
 import resource
 import signal
 
-from harness import Workspace, check, check_eq, done, test, tree_bytes
+from harness import CARRY_RULE, Workspace, check, check_eq, done, test, tree_bytes
 
 CONFIG = """\
 settle:
@@ -29,15 +29,7 @@ partners:
     rules: %s
 """
 
-# Payable = GGR + carry_in when positive; a negative balance is carried forward.
-CARRY = """\
-return { settle = function(p, params)
-  local net = p.ggr + p.carry_in
-  local lines = { { label = "GGR", amount = p.ggr }, { label = "Carried in", amount = p.carry_in } }
-  if net < 0 then return { lines = lines, payable = 0, carry_out = net } end
-  return { lines = lines, payable = net, carry_out = 0 }
-end }
-"""
+CARRY = CARRY_RULE
 
 # A share of GGR whose tier depends on the period's total bets (50% from 1000.00 on, else 30%).
 TIERED = """\

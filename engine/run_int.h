@@ -105,10 +105,13 @@ int run_control_hold(run_ctx *rc, const partner_config *pc, statement *st);
  * its list; -1 on state failure. run_restate handles a period of the settle set whose
  * statement is final (*final true; false: nothing done, settle it): re-derived and
  * recorded as a restatement when late data arrived for it or its carry_in moved, the
- * payable difference recorded for the first open period (added to the set). Never
- * writes the final statement. -1 with err on state failure.
+ * payable difference recorded for the first open period (added to the set); kept
+ * pending when held. Never writes the final statement. -1 with err on state failure.
  */
 int run_apply_adjustments(run_ctx *rc, const partner_config *pc, statement *st);
+/* Adds the final periods whose restatement was held (kept pending) to the settle set as
+ * late, so every run retries them. -1 on state failure. */
+int run_restate_plan(run_ctx *rc);
 int run_restate(run_ctx *rc, const run_period *rp, const char *label, bool *final, char *err,
                 size_t errlen);
 

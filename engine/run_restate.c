@@ -119,14 +119,38 @@ static int next_open_period(run_ctx *rc, const partner_config *pc, int32_t first
     }
 }
 
+/* Adds `name` to a list of one name a line unless it is in it already. */
+static void list_add(sbuf *b, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = b->buf; p && *p;) {
+        size_t len = strcspn(p, "\n");
+        if (len == n && memcmp(p, name, n) == 0)
+            return;
+        p += len + (p[len] == '\n');
+    }
+    sbuf_adds(b, b->len ? "\n" : "");
+    sbuf_adds(b, name);
+}
+
 /* Lists input files, one a line (state_run_inputs callback). */
 static int add_input_name(void *ctx, const char *path, const char *sha)
 {
-    sbuf *b = ctx;
     (void)sha;
-    sbuf_adds(b, b->len ? "\n" : "");
-    sbuf_adds(b, path);
+    list_add(ctx, path);
     return 0;
+}
+
+/* Adds every name of a list of one name a line (NULL: none) to another. */
+static void list_merge(sbuf *b, const char *list)
+{
+    while (list && *list) {
+        size_t len = strcspn(list, "\n");
+        char *one = xstrndup(list, len);
+        list_add(b, one);
+        free(one);
+        list += len + (list[len] == '\n');
+    }
 }
 
 /* The restated rule lines as a compact JSON array of {label, amount}; caller frees. */
@@ -154,15 +178,21 @@ typedef struct rst_cause {
 } rst_cause;
 
 /*
- * Fills c for the restatement of `st`: files of this run that fed the period
- * (when `late`) and, when its carry_in moved from `was`, the restatement of an
- * earlier period made by this run that moved it. -1 on state failure.
+ * Fills c for the restatement of `st`: the late files of an earlier attempt
+ * that was held, files of this run that fed the period (when `late`) and,
+ * when its carry_in moved from `was`, the restatement of an earlier period made
+ * by this run that moved it. -1 on state failure.
  */
 static int rst_cause_of(run_ctx *rc, const partner_config *pc, const statement *st, bool late,
                         int64_t was, rst_cause *c)
 {
     const period_agg *a = st->agg;
+    char *pending = NULL;
     snprintf(c->cause, sizeof c->cause, "%s", a->label);
+    if (state_restate_pending_get(rc->st, pc->id, a->label, &pending) != 0)
+        return -1;
+    sbuf_adds(&c->files, pending ? pending : "");
+    free(pending);
     if (late && state_run_inputs(rc->st, pc->id, a->first_day, a->last_day, rc->run_id,
                                  add_input_name, &c->files) != 0)
         return -1;
@@ -187,8 +217,7 @@ static int rst_cause_of(run_ctx *rc, const partner_config *pc, const statement *
     if (up.files && *up.files) {
         sbuf_adds(&c->detail, ": ");
         statement_files_join(&c->detail, up.files);
-        sbuf_adds(&c->files, c->files.len ? "\n" : "");
-        sbuf_adds(&c->files, up.files);
+        list_merge(&c->files, up.files);
     }
     return 0;
 }
@@ -211,41 +240,23 @@ static void rst_say(const partner_config *pc, const statement *st, const rst_now
 }
 
 /*
- * Records the restatement `st` of a final period (which stood at `was`): the
- * restatement row, the payable difference as an adjustment in the first open
- * period (none when zero), and that period added to the settle set. A held
- * restatement, an overflow or no change at all records nothing and says so.
- * -1 on state failure.
+ * Records the restatement `st` of a final period (which stood at `was`) with
+ * its cause `c`: the restatement row, the payable difference as an adjustment
+ * in the first open period (none when zero), and that period added to the
+ * settle set. -1 on state failure.
  */
-static int rst_record(run_ctx *rc, const run_period *rp, const statement *st,
-                      const rst_now *was)
+static int rst_add(run_ctx *rc, const run_period *rp, const statement *st, const rst_now *was,
+                   const rst_cause *c, int64_t diff)
 {
     const partner_config *pc = &rc->cfg->partners[rp->partner];
     const char *label = st->agg->label;
-    int64_t diff;
-    if (st->status == ST_HELD)
-        return fprintf(stderr, "settle: %s %s: late data for a final statement cannot be settled "
-                               "yet (%s); it is kept and retried with the next late data\n",
-                       pc->id, label, st->hold_reason ? st->hold_reason : "held"), 0;
-    if (__builtin_sub_overflow(st->payable, was->payable, &diff))
-        return fprintf(stderr, "settle: %s %s: late data adjustment overflows; not settled\n",
-                       pc->id, label), 0;
-    if (diff == 0 && st->carry_out == was->carry_out && st->agg->carry_in == was->carry_in)
-        return fprintf(stderr, "settle: %s %s: late data for a final statement changes neither "
-                               "its payable nor its carry_out; nothing to adjust\n",
-                       pc->id, label), 0;
     int32_t target;
     char to[16];
-    rst_cause c = {.files = {0}, .detail = {0}};
-    sbuf_init(&c.files);
-    sbuf_init(&c.detail);
     char *lines = lines_json(st);
     int r = next_open_period(rc, pc, rp->first_day, &target);
-    if (r == 0)
-        r = rst_cause_of(rc, pc, st, rp->late, was->carry_in, &c);
     if (r == 0) {
         period_label(pc->statement, target, to);
-        restatement_row row = {pc->id, label, to, c.cause, c.files.buf, lines,
+        restatement_row row = {pc->id, label, to, c->cause, c->files.buf, lines,
                                st->agg->first_day, st->agg->last_day, st->agg->carry_in,
                                st->payable, st->carry_out, was->issued_payable,
                                was->issued_carry_out, was->payable, rc->run_id};
@@ -253,12 +264,49 @@ static int rst_record(run_ctx *rc, const run_period *rp, const statement *st,
     }
     if (r == 0 && diff != 0)
         r = state_adjustment_add(rc->st, pc->id, label, to, diff,
-                                 c.detail.len ? c.detail.buf : NULL, rc->run_id);
+                                 c->detail.len ? c->detail.buf : NULL, rc->run_id);
     if (r == 0) {
         run_touch(rc, rp->partner, target, false);
         rst_say(pc, st, was, rp->late, to);
     }
     free(lines);
+    return r;
+}
+
+/*
+ * Settles the restatement `st` of a final period (which stood at `was`):
+ * recorded (rst_add) when payable or carry moved; kept pending with its late
+ * files when held (retried every run); nothing when nothing moved or on an
+ * overflow (said on stderr). -1 on state failure.
+ */
+static int rst_record(run_ctx *rc, const run_period *rp, const statement *st,
+                      const rst_now *was)
+{
+    const partner_config *pc = &rc->cfg->partners[rp->partner];
+    const char *label = st->agg->label;
+    int64_t diff = 0;
+    rst_cause c;
+    sbuf_init(&c.files);
+    sbuf_init(&c.detail);
+    int r = rst_cause_of(rc, pc, st, rp->late, was->carry_in, &c);
+    if (r == 0 && st->status == ST_HELD) {
+        fprintf(stderr, "settle: %s %s: late data for a final statement cannot be restated yet "
+                        "(%s); it is kept and retried on every run\n",
+                pc->id, label, st->hold_reason ? st->hold_reason : "held");
+        r = state_restate_pending_put(rc->st, pc->id, label, rp->first_day, c.files.buf,
+                                      st->hold_reason);
+    } else if (r == 0) {
+        r = state_restate_pending_drop(rc->st, pc->id, label);
+        if (r == 0 && __builtin_sub_overflow(st->payable, was->payable, &diff))
+            fprintf(stderr, "settle: %s %s: late data adjustment overflows; not settled\n",
+                    pc->id, label);
+        else if (r == 0 && diff == 0 && st->carry_out == was->carry_out &&
+                 st->agg->carry_in == was->carry_in)
+            fprintf(stderr, "settle: %s %s: late data for a final statement changes neither "
+                            "its payable nor its carry_out; nothing to adjust\n", pc->id, label);
+        else if (r == 0)
+            r = rst_add(rc, rp, st, was, &c, diff);
+    }
     sbuf_free(&c.files);
     sbuf_free(&c.detail);
     return r;
@@ -285,4 +333,23 @@ int run_restate(run_ctx *rc, const run_period *rp, const char *label, bool *fina
     if (r < 0)
         snprintf(err, errlen, "%s", state_error(rc->st));
     return r < 0 ? -1 : 0;
+}
+
+/* Adds a period with late data still to restate to the settle set (run_touch_ctx). */
+static int touch_late(void *ctx, int32_t first_day)
+{
+    run_touch_ctx *t = ctx;
+    run_touch(t->rc, t->partner, first_day, true);
+    return 0;
+}
+
+int run_restate_plan(run_ctx *rc)
+{
+    for (size_t i = 0; i < rc->cfg->n_partners; i++) {
+        run_touch_ctx t = {rc, i};
+        if (rc->selected[i] &&
+            state_restate_pending_days(rc->st, rc->cfg->partners[i].id, touch_late, &t) != 0)
+            return -1;
+    }
+    return 0;
 }

@@ -341,7 +341,7 @@ static int write_exceptions(run_ctx *rc, const char *label, char *err, size_t er
 
 int run_settle_all(run_ctx *rc, char *err, size_t errlen)
 {
-    if (extend_carry_chain(rc) != 0)
+    if (run_restate_plan(rc) != 0 || extend_carry_chain(rc) != 0)
         return snprintf(err, errlen, "%s", state_error(rc->st)), -1;
     qsort(rc->periods, rc->n_periods, sizeof *rc->periods, period_cmp);
     for (size_t i = 0; i < rc->n_periods; i++) { /* late data may append periods: copy */

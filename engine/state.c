@@ -69,7 +69,9 @@ static const char *const migrations[] = {
     "  issued_payable INTEGER NOT NULL, issued_carry_out INTEGER NOT NULL,"
     "  previous_payable INTEGER NOT NULL, run_id INTEGER NOT NULL);"
     "CREATE INDEX restatements_period ON restatements(partner, period);"
-    "CREATE INDEX restatements_target ON restatements(partner, target);",
+    "CREATE INDEX restatements_target ON restatements(partner, target);"
+    "CREATE TABLE restate_pending(partner TEXT NOT NULL, period TEXT NOT NULL,"
+    "  first_day INTEGER NOT NULL, files TEXT, reason TEXT, PRIMARY KEY(partner, period));",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

@@ -126,6 +126,17 @@ int state_restatement_upstream(state *s, const char *partner, int64_t run_id,
 /* Every restatement that landed in open period `target`, in the order made. */
 int state_restatements_each(state *s, const char *partner, const char *target,
                             int (*fn)(void *ctx, const restatement_row *r), void *ctx);
+/*
+ * A restatement that could not be made (held: missing FX rate, rule error, control
+ * totals) waits here with its late files (one a line) and is retried every run.
+ * state_restate_pending_get hands out the files as an owned string (NULL when none).
+ */
+int state_restate_pending_put(state *s, const char *partner, const char *period,
+                              int32_t first_day, const char *files, const char *reason);
+int state_restate_pending_get(state *s, const char *partner, const char *period, char **files);
+int state_restate_pending_drop(state *s, const char *partner, const char *period);
+int state_restate_pending_days(state *s, const char *partner,
+                               int (*fn)(void *ctx, int32_t first_day), void *ctx);
 /* Files first processed by run `run_id` that fed the partner's days [first,last]. */
 int state_run_inputs(state *s, const char *partner, int32_t first, int32_t last, int64_t run_id,
                      int (*fn)(void *ctx, const char *path, const char *sha256), void *ctx);

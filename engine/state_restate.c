@@ -5,6 +5,7 @@
  * the period's effective result (state_carry_before reads its carry_out).
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "state_int.h"
 
@@ -105,4 +106,59 @@ int state_restatements_each(state *s, const char *partner, const char *target,
     }
     sqlite3_reset(st);
     return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: restatements"));
+}
+
+int state_restate_pending_put(state *s, const char *partner, const char *period,
+                              int32_t first_day, const char *files, const char *reason)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_RSP_PUT,
+                                  "INSERT OR REPLACE INTO restate_pending(partner, period, "
+                                  "first_day, files, reason) VALUES(?,?,?,?,?)");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, period);
+    sqlite3_bind_int(st, 3, first_day);
+    state_bind_text(st, 4, files);
+    state_bind_text(st, 5, reason);
+    return state_done(s, st);
+}
+
+int state_restate_pending_get(state *s, const char *partner, const char *period, char **files)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_RSP_GET,
+                                  "SELECT files FROM restate_pending WHERE partner=? AND "
+                                  "period=?");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, period);
+    int rc = sqlite3_step(st);
+    const char *f = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    *files = f ? xstrdup(f) : NULL;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : state_fail(s, "state: restate_pending");
+}
+
+int state_restate_pending_drop(state *s, const char *partner, const char *period)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_RSP_DROP,
+                                  "DELETE FROM restate_pending WHERE partner=? AND period=?");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    state_bind_text(st, 2, period);
+    return state_done(s, st);
+}
+
+int state_restate_pending_days(state *s, const char *partner,
+                               int (*fn)(void *ctx, int32_t first_day), void *ctx)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_RSP_DAYS,
+                                  "SELECT first_day FROM restate_pending WHERE partner=? "
+                                  "ORDER BY first_day");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    return state_each_day(s, st, fn, ctx);
 }

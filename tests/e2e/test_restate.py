@@ -252,6 +252,34 @@ def an_open_period_without_a_statement_yet_gets_the_adjustment_in_order():
 
 
 @test
+def a_held_restatement_is_kept_and_retried_every_run():
+    b = Book(CARRY_RULE.replace("local net", 'if p.count.bet > 1 then error("one bet a day") end\n'
+                                            "  local net"))
+    b.drop("d1.csv", [("a1", D1, "bet", 10000)])
+    b.drop("d2.csv", [("b1", D2, "bet", 5000)])
+    b.run(D2)
+    issued = model(b.rows, carry_rule)
+    b.drop("late.csv", [("a2", D1, "bet", 3000)])                            # the rule fails
+    r = b.run(D2)
+    check("cannot be restated yet" in r.stderr, "said so: %s" % r.stderr)
+    check_eq((b.adjustments(D2), b.st(D2).get("restatements")), ([], None), "nothing landed")
+    r = b.run(D2)
+    check("cannot be restated yet" in r.stderr, "retried with nothing new: %s" % r.stderr)
+    b.ws.write("rules.lua", CARRY_RULE)                                       # the rule is fixed
+    b.run(D2)
+    now = model(b.rows, carry_rule)
+    check_eq(b.adjustments(D2), [("Late data adjustment for %s (acme/late.csv)" % D1,
+                                  money(now[D1][0] - issued[D1][0]))],
+             "restated once the rule works, naming the late file of the earlier run")
+    check_eq(issued_total(b, (D1, D2)), sum(now[d][0] for d in (D1, D2)), "totals agree")
+    tree = tree_bytes(b.ws.path("var/reports"))
+    r = b.run(D2)
+    check("restate" not in r.stderr and tree_bytes(b.ws.path("var/reports")) == tree,
+          "and no longer pending: %s" % r.stderr)
+    b.ws.cleanup()
+
+
+@test
 def the_tier_basis_is_the_restated_total():
     b = Book(TIERED)
     b.drop("d1.csv", [("a1", D1, "bet", 90000)])                             # 900 bet: 30%

@@ -8,7 +8,8 @@
  * then on (state_carry_before), so a provisional next period is re-settled with
  * it and a final one is restated in turn; the payable difference from what was
  * issued and adjusted before lands as an adjustment line in the first open
- * period, whose statement also lists the restatement.
+ * period, whose statement also lists the restatement. A restatement that
+ * would be held waits in the state with its late files and is retried every run.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,8 @@ re-derived from all its data (aggregates, rule with its tiers, payable,
 carry_out); its carry_out becomes the next period's carry_in (a provisional
 one is re-settled, a final one restated in turn), the payable difference lands
 as an adjustment line in the first open period, whose statement.json lists the
-restatements; final statements are never rewritten. Expected figures come from
+restatements; final statements are never rewritten; a held restatement is
+retried every run. Expected figures come from
 an independent model of the rules below (model()), never from the engine.
 """
 import os

@@ -2,10 +2,12 @@
  * control.c - control totals: reading what the partner declared (trailer
  * row or manifest) and comparing it with the rows and amounts read.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config_yaml.h"
 #include "control.h"
@@ -53,12 +55,18 @@ static const cfg_node *node_at(const cfg_node *n, const char *path)
     return n && n->kind == CFG_SCALAR ? n : NULL;
 }
 
-/* Reads the whole (small) manifest; NULL with a reason when unreadable or too big. */
+/* Reads the whole (small) manifest, a regular file in the inbox (never through a
+ * symbolic link); NULL with a reason when unreadable or too big. */
 static char *manifest_text(const char *path, size_t *len, char *err, size_t errlen)
 {
     char *text = NULL;
-    if (read_file_capped(path, CONTROL_MANIFEST_MAX, &text, len) != 0)
+    int fd = open_regular(path);
+    if (fd < 0 && errno == ELOOP)
+        snprintf(err, errlen, "manifest is a symbolic link; refused, not followed");
+    else if (fd < 0 || read_fd_capped(fd, CONTROL_MANIFEST_MAX, &text, len) != 0)
         snprintf(err, errlen, "manifest cannot be read or is over 64 KiB");
+    if (fd >= 0)
+        close(fd);
     return text;
 }
 

@@ -88,10 +88,11 @@ static void src_gzip_init(byte_source *s)
 byte_source *source_open(const char *path, char *err, size_t errlen)
 {
     byte_source *s = xcalloc(1, sizeof *s);
-    s->fd = open(path, O_RDONLY | O_CLOEXEC);
+    s->fd = open_regular(path); /* a drop is read where it is: never through a link */
     if (s->fd < 0 || src_sniff(s) != 0) {
         if (err && errlen)
-            snprintf(err, errlen, "cannot %s: %s", s->fd < 0 ? "open" : "read", strerror(errno));
+            snprintf(err, errlen, "cannot %s: %s", s->fd < 0 ? "open" : "read",
+                     s->fd < 0 && errno == ELOOP ? "it is a symbolic link" : strerror(errno));
         source_close(s);
         return NULL;
     }

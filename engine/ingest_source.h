@@ -21,7 +21,8 @@
 typedef struct byte_source byte_source;
 
 /*
- * Opens `path` for reading. Returns a source the caller owns (release with
+ * Opens `path` for reading: a regular file, never through a symbolic link
+ * (open_regular, util.h). Returns a source the caller owns (release with
  * source_close), or NULL with a one-line reason in err ("cannot open: ...").
  */
 byte_source *source_open(const char *path, char *err, size_t errlen);

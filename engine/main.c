@@ -223,13 +223,22 @@ int settle_check(const char *path)
     return bad ? EXIT_USAGE : EXIT_CLEAN;
 }
 
-/* `settle status` before any run: the same JSON shape, with nothing in it. */
-static const char status_no_state_json[] =
-    "{\n  \"state_exists\": false,\n  \"schema_version\": null,\n  \"runs_total\": 0,\n"
-    "  \"runs\": [],\n  \"files_processed\": 0,\n  \"files_quarantined\": 0,\n"
-    "  \"control_mismatches\": 0,\n  \"rejected_rows\": 0,\n"
-    "  \"statement_counts\": {\"held\": 0, \"provisional\": 0, \"final\": 0},\n"
-    "  \"approvals_total\": 0,\n  \"partners\": []\n}\n";
+/* One warning per configured partner whose inbox folder is missing, a link or not a
+ * folder; *n set. Caller frees each string and the array. */
+static char **status_inbox_warnings(const settle_config *cfg, size_t *n)
+{
+    char **w = xcalloc(cfg->n_partners ? cfg->n_partners : 1, sizeof *w);
+    *n = 0;
+    for (size_t i = 0; i < cfg->n_partners; i++) {
+        char *dir = path_join(cfg->paths.inbox, cfg->partners[i].id);
+        const char *problem = run_inbox_problem(dir);
+        if (problem)
+            w[(*n)++] = xasprintf("partner %s: inbox folder %s %s", cfg->partners[i].id, dir,
+                                  problem);
+        free(dir);
+    }
+    return w;
+}
 
 /* `settle status`: reads the state, opened read only; never writes or creates anything.
  * No state yet (nothing has run) is not an error: it says so and exits 0. */
@@ -239,22 +248,26 @@ int settle_status(const char *path, bool json)
     if (config_load_printed(path, &cfg) != 0)
         return EXIT_USAGE;
     char err[512];
+    size_t n_warn;
+    char **warn = status_inbox_warnings(&cfg, &n_warn);
+    const char *const *w = (const char *const *)warn;
     state *s = state_open_readonly(cfg.paths.state, err, sizeof err);
     int code = EXIT_FAILED;
     if (!s && !strncmp(err, "no state yet", 12)) {
-        if (json)
-            fputs(status_no_state_json, stdout);
-        else
+        if (!json)
             printf("settle status: %s\nNothing has run with this config yet; "
                    "`settle run -c %s` starts it.\n", err, path);
-        code = EXIT_CLEAN;
+        code = state_status_print(NULL, stdout, json, w, n_warn) == 0 ? EXIT_CLEAN : EXIT_FAILED;
     } else if (!s) {
         fprintf(stderr, "settle: cannot open state: %s\n", err);
-    } else if (state_status_print(s, stdout, json) == 0) {
+    } else if (state_status_print(s, stdout, json, w, n_warn) == 0) {
         code = EXIT_CLEAN;
     } else {
         fprintf(stderr, "settle: status: %s\n", state_error(s));
     }
+    for (size_t i = 0; i < n_warn; i++)
+        free(warn[i]);
+    free(warn);
     state_close(s);
     config_free(&cfg);
     return code;

@@ -140,7 +140,7 @@ static int run_exit_code(const run_ctx *rc)
 {
     const run_totals *t = &rc->totals;
     bool attention = t->rejected > t->skipped_by_rule || t->files_failed || t->files_waiting ||
-                     t->control_mismatches || t->held || t->rule_failures;
+                     t->control_mismatches || t->held || t->rule_failures || t->files_refused;
     return attention ? EXIT_ATTENTION : EXIT_CLEAN;
 }
 
@@ -148,11 +148,16 @@ static int run_exit_code(const run_ctx *rc)
 static char *run_summary(const run_ctx *rc, int64_t ms)
 {
     const run_totals *t = &rc->totals;
-    return xasprintf("%lld files (%lld skipped, %lld quarantined, %lld waiting), %lld rows, "
+    char inbox[96] = ""; /* said only when there is something to say */
+    if (t->files_refused || t->files_not_regular || t->inbox_missing)
+        snprintf(inbox, sizeof inbox, ", %lld refused links, %lld not files, %lld inboxes missing",
+                 (long long)t->files_refused, (long long)t->files_not_regular,
+                 (long long)t->inbox_missing);
+    return xasprintf("%lld files (%lld skipped, %lld quarantined, %lld waiting%s), %lld rows, "
                      "%lld transactions, %lld duplicates, %lld rejected; %lld statements "
                      "(%lld held) in %lld.%03llds",
                      (long long)t->files, (long long)t->files_skipped, (long long)t->files_failed,
-                     (long long)t->files_waiting,
+                     (long long)t->files_waiting, inbox,
                      (long long)t->rows, (long long)t->transactions, (long long)t->duplicates,
                      (long long)t->rejected, (long long)t->statements, (long long)t->held,
                      (long long)(ms / 1000), (long long)(ms % 1000));

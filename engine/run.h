@@ -58,5 +58,11 @@ int settle_approve(const char *config, const char *partner, const char *period);
 int settle_preview(const char *config, const char *partner, const char *period,
                    const char *rules_path);
 int settle_status(const char *config, bool json);
+/*
+ * What is wrong with a partner's inbox folder `dir` (looked at with lstat):
+ * NULL when it is a real folder, else a static phrase ("does not exist",
+ * "is a symbolic link (refused, not followed)", "is not a folder", ...).
+ */
+const char *run_inbox_problem(const char *dir);
 
 #endif

@@ -468,8 +468,13 @@ static int file_take(file_ctx *f, size_t pi, const char *dir, const char *path, 
     char sha[65];
     struct stat sb;
     bool seen;
-    if (stat(path, &sb) != 0 || sha256_file(path, digest) != 0) {
-        fprintf(stderr, "settle: %s: cannot read: %s\n", f->relpath, strerror(errno));
+    int fd = open_regular(path); /* listed as a regular file; refuse one swapped since */
+    int ok = fd >= 0 && fstat(fd, &sb) == 0 && sha256_fd(fd, digest) == 0, e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!ok) {
+        fprintf(stderr, "settle: %s: cannot read: %s\n", f->relpath,
+                e == ELOOP ? "it is a symbolic link (refused, not followed)" : strerror(e));
         f->rc->totals.files_failed++;
         return 0;
     }
@@ -508,7 +513,7 @@ int run_ingest_partner(run_ctx *rc, size_t pi)
     const partner_config *pc = &rc->cfg->partners[pi];
     char *dir = path_join(rc->cfg->paths.inbox, pc->id);
     size_t n;
-    char **names = run_list_drops(pc, dir, &n);
+    char **names = run_list_drops(rc, pc, dir, &n);
     char zerr[128];
     tz_zone *zone = tz_load(pc->timezone, zerr, sizeof zerr); /* validated by config_load */
     file_ctx f = {.rc = rc, .pc = pc, .seen = dedup_new(0), .last_day = INT32_MIN, .zone = zone,

@@ -27,6 +27,9 @@ typedef struct run_period {
 
 typedef struct run_totals {
     int64_t files, files_skipped, files_failed, files_waiting, control_mismatches;
+    int64_t files_refused;      /* symbolic links in the inbox (run_drops.c): exit 1 */
+    int64_t files_not_regular;  /* folders, FIFOs, devices matching `files:`: warned */
+    int64_t inbox_missing;      /* partners without an inbox folder: warned */
     int64_t rows, transactions, duplicates, rejected;
     int64_t skipped_by_rule;    /* part of rejected: asked for by the rule, not a data problem */
     int64_t statements, held, rule_failures;
@@ -66,8 +69,9 @@ typedef struct run_ctx {
     size_t n_quarantine, cap_quarantine;
 } run_ctx;
 
-/* run_drops.c: the drops in a partner's folder, sorted (names owned by the caller). */
-char **run_list_drops(const partner_config *pc, const char *dir, size_t *n);
+/* run_drops.c: the drops in a partner's folder, sorted (names owned by the caller); links
+ * and other non-files are refused or skipped, said on stderr, counted and audited. */
+char **run_list_drops(run_ctx *rc, const partner_config *pc, const char *dir, size_t *n);
 /* Queues an unreadable file for quarantine (strings copied). */
 void run_quarantine_add(run_ctx *rc, const char *partner, const char *src, const char *name,
                         const char *sha, const char *reason);

@@ -194,8 +194,15 @@ int state_statements_of_label(state *s, const char *period,
 int state_statement_days(state *s, const char *partner, int32_t from_day,
                          int (*fn)(void *ctx, int32_t first_day), void *ctx);
 
-/* Status overview for `settle status`. */
-int state_status_print(state *s, FILE *out, bool json);
+/*
+ * Status overview for `settle status`, with the caller's warnings (lines about
+ * things outside the state, e.g. a partner's missing inbox folder): text
+ * "Warnings:" at the top, JSON key "warnings" (list of strings). s NULL (no
+ * state yet) prints the empty overview: JSON with "state_exists": false,
+ * text only the warnings. -1 on failure (state_error(s) says why when s).
+ */
+int state_status_print(state *s, FILE *out, bool json, const char *const *warnings,
+                       size_t n_warnings);
 
 
 /* Distinct business days with stored data (cells or rejects) of a partner in [from,to]. */

@@ -631,35 +631,80 @@ static int64_t schema_version(status_ctx *c)
     return count_of(c, "PRAGMA user_version", NULL);
 }
 
-int state_status_print(state *s, FILE *out, bool json)
+/* The warnings the caller found outside the state (e.g. a partner's missing inbox folder). */
+static void section_warnings(status_ctx *c, const char *const *warnings, size_t n)
+{
+    if (c->json) {
+        jw_open(&c->w, "warnings", '[', false);
+        for (size_t i = 0; i < n; i++)
+            jw_str(&c->w, NULL, warnings[i]);
+        jw_close(&c->w, ']');
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        sbuf_addf(&c->b, "%s%s\n", i ? "  " : "Warnings:\n  ", warnings[i]);
+    if (n)
+        sbuf_addc(&c->b, '\n');
+}
+
+/* Writes the overview in c->b from the state (s), or the empty one when s is NULL. */
+static void status_build(status_ctx *c, const char *const *warnings, size_t n_warnings)
+{
+    status_totals t = {0};
+    int64_t version = c->s ? schema_version(c) : 0;
+    if (c->s)
+        load_totals(c, &t);
+    if (c->json) {
+        jw_open(&c->w, NULL, '{', false);
+        jw_bool(&c->w, "state_exists", c->s != NULL);
+        if (c->s)
+            jw_int(&c->w, "schema_version", version);
+        else
+            jw_str(&c->w, "schema_version", NULL);
+    } else if (c->s) {
+        sbuf_adds(&c->b, "settle status\n\n");
+    }
+    if (!c->json)
+        section_warnings(c, warnings, n_warnings);
+    if (!c->s && !c->json)
+        return;
+    if (c->s) {
+        section_runs(c, t.runs);
+    } else {
+        jw_int(&c->w, "runs_total", 0);
+        jw_open(&c->w, "runs", '[', false);
+        jw_close(&c->w, ']');
+    }
+    section_totals(c, &t);
+    if (c->s) {
+        section_partners(c);
+    } else {
+        jw_open(&c->w, "partners", '[', false);
+        jw_close(&c->w, ']');
+    }
+    if (c->json) {
+        section_warnings(c, warnings, n_warnings);
+        jw_close(&c->w, '}');
+        sbuf_addc(&c->b, '\n');
+    } else if (c->rc == 0 && t.runs == 0 && t.processed == 0 && t.quarantined == 0) {
+        sbuf_adds(&c->b, "\nNothing recorded yet: no run has finished with this state.\n");
+    }
+}
+
+int state_status_print(state *s, FILE *out, bool json, const char *const *warnings,
+                       size_t n_warnings)
 {
     status_ctx c = {.s = s, .json = json};
     sbuf_init(&c.b);
     c.w.b = &c.b;
-    if (state_exec(s, "BEGIN") != 0) /* one snapshot; a deferred read never writes */
+    if (s && state_exec(s, "BEGIN") != 0) /* one snapshot; a deferred read never writes */
         return sbuf_free(&c.b), -1;
-    status_totals t;
-    int64_t version = schema_version(&c);
-    load_totals(&c, &t);
-    if (json) {
-        jw_open(&c.w, NULL, '{', false);
-        jw_bool(&c.w, "state_exists", true);
-        jw_int(&c.w, "schema_version", version);
-    } else {
-        sbuf_adds(&c.b, "settle status\n\n");
-    }
-    section_runs(&c, t.runs);
-    section_totals(&c, &t);
-    section_partners(&c);
-    if (json) {
-        jw_close(&c.w, '}');
-        sbuf_addc(&c.b, '\n');
-    } else if (c.rc == 0 && t.runs == 0 && t.processed == 0 && t.quarantined == 0) {
-        sbuf_adds(&c.b, "\nNothing recorded yet: no run has finished with this state.\n");
-    }
-    state_exec(s, "COMMIT");
+    status_build(&c, warnings, n_warnings);
+    if (s)
+        state_exec(s, "COMMIT");
     if (c.rc == 0 && (fputs(c.b.buf ? c.b.buf : "", out) < 0 || fflush(out) != 0)) {
-        snprintf(s->err, sizeof s->err, "status: cannot write the output");
+        if (s)
+            snprintf(s->err, sizeof s->err, "status: cannot write the output");
         c.rc = -1;
     }
     sbuf_free(&c.b);

@@ -325,27 +325,57 @@ int sha256_file(const char *path, unsigned char out[32])
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
+    int rc = sha256_fd(fd, out);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+/* Hashes what is left of fd in 1 MiB blocks (fd stays open); -1 with errno on a read error. */
+int sha256_fd(int fd, unsigned char out[32])
+{
     size_t cap = 1 << 20;
     char *buf = xmalloc(cap);
     sha256_ctx *c = sha256_new();
     ssize_t got;
+    int rc = 0, e = 0;
     while ((got = read(fd, buf, cap)) != 0) {
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
-            int e = errno;
-            sha256_final(c, out);
-            free(buf);
-            close(fd);
-            errno = e;
-            return -1;
+            rc = -1;
+            e = errno;
+            break;
         }
         sha256_update(c, buf, (size_t)got);
     }
     sha256_final(c, out);
     free(buf);
-    close(fd);
-    return 0;
+    errno = e;
+    return rc;
+}
+
+/* See util.h: O_NOFOLLOW | O_NONBLOCK open, fstat of that fd, blocking again. */
+int open_regular(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    int e = 0;
+    if (fstat(fd, &sb) != 0)
+        e = errno;
+    else if (!S_ISREG(sb.st_mode))
+        e = S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+    else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+        e = errno;
+    if (e) {
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
 }
 
 /* Creates every missing directory of `path` with mode 0750. */
@@ -428,7 +458,7 @@ int atomic_write(const char *path, const void *data, size_t n)
     /* Hidden and fixed per target: only one run writes at a time (the lock), and a
      * leftover from a killed run is never seen as a report and is reused next time. */
     char *tmp = xasprintf("%s/.%s.tmp", dir, path_base(path));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
     int rc = -1, e = 0;
     if (fd >= 0) {
         if (fchmod(fd, 0640) == 0 && write_all(fd, data, n) == 0 && fsync(fd) == 0)
@@ -527,17 +557,36 @@ int read_file_capped(const char *path, size_t max, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
+    int rc = read_fd_capped(fd, max, out, len);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+int read_fd_capped(int fd, size_t max, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
     sbuf b;
     sbuf_init(&b);
     char buf[8192];
-    size_t n;
-    while (b.len <= max && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        sbuf_add(&b, buf, n);
-    int err = ferror(f) ? (errno ? errno : EIO) : b.len > max ? EFBIG : 0;
-    fclose(f);
+    ssize_t n;
+    int err = 0;
+    while (b.len <= max && (n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            err = errno ? errno : EIO;
+            break;
+        }
+        sbuf_add(&b, buf, (size_t)n);
+    }
+    if (!err && b.len > max)
+        err = EFBIG;
     if (err) {
         sbuf_free(&b);
         errno = err;

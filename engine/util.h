@@ -95,6 +95,8 @@ void sha256_final(sha256_ctx *c, unsigned char out[32]); /* also frees c */
 void sha256_hex(const unsigned char digest[32], char hex[65]);
 /* Hashes a whole file in blocks; returns 0, or -1 with errno set. */
 int sha256_file(const char *path, unsigned char out[32]);
+/* Hashes the rest of an open file (fd stays open); 0, or -1 with errno set. */
+int sha256_fd(int fd, unsigned char out[32]);
 void sha256_mem(const void *p, size_t n, unsigned char out[32]);
 
 /*
@@ -129,5 +131,17 @@ int utf8_scan(const char *s, size_t n, size_t *at);
  * file is over `max` bytes); *out is NULL on failure.
  */
 int read_file_capped(const char *path, size_t max, char **out, size_t *len);
+/* The same from an open file descriptor (left open). */
+int read_fd_capped(int fd, size_t max, char **out, size_t *len);
+
+/*
+ * Opens an existing regular file for reading without following a symbolic
+ * link as its last component (O_NOFOLLOW), and checks the opened descriptor
+ * itself (fstat), so a file swapped for a link, FIFO or device in between is
+ * refused too. Never blocks on a FIFO. Returns the fd (caller closes), or -1
+ * with errno: ELOOP for a symbolic link, EISDIR for a folder, EINVAL for any
+ * other kind of file.
+ */
+int open_regular(const char *path);
 
 #endif

@@ -1,0 +1,206 @@
+"""test_files.py - files, state and audit, on the real binary.
+
+1. Nothing outside the inbox is read or moved: a symbolic link (a drop, or
+   the partner's folder itself) is refused with a message naming it and the
+   run exits 1; a quarantine folder that is a link is not followed; a FIFO or
+   folder matching `files:` is skipped with a warning (the run does not hang);
+   a partner without an inbox folder is a warning in the run and in
+   `settle status` (text and --json).
+2. File names that are not UTF-8 are written with their bad bytes as `\\xNN`
+   in every output, so every JSON output parses and `settle audit verify`
+   passes.
+3. The state is private (0640) and never silently new: an empty, truncated or
+   foreign file where the state should be is exit 3, for run and status.
+"""
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+
+from harness import SETTLE, Workspace, check, check_eq, done, test
+
+CONFIG = """\
+settle:
+  timezone: UTC
+  currency: EUR
+  paths: { inbox: inbox, state: var/state, reports: var/reports, audit: var/audit,
+           quarantine: var/quarantine, metrics: var/metrics }
+partners:
+  alpha:
+    files: "*.csv*"
+    statement: monthly
+    currency: EUR
+    fields: { id: id, time: time, type: type, amount: amount }
+    rules: ggr.lua
+"""
+
+GAMMA = """\
+  gamma:
+    files: "*.csv"
+    statement: monthly
+    currency: EUR
+    fields: { id: id, time: time, type: type, amount: amount }
+    rules: ggr.lua
+"""
+
+RULE = """\
+return { settle = function(p, params)
+  return { lines = { { label = "GGR", amount = p.ggr } }, payable = p.ggr, carry_out = 0 }
+end }
+"""
+
+TODAY = {"SETTLE_TODAY": "2025-09-20"}
+
+
+def drop(tag, amount="10.00"):
+    return "id,time,type,amount\n%s,2025-09-03T10:00:00Z,bet,%s\n" % (tag, amount)
+
+
+def workspace(extra=""):
+    ws = Workspace()
+    ws.write("settle.yaml", CONFIG + extra)
+    ws.write("ggr.lua", RULE)
+    return ws
+
+
+def audit_entries(ws):
+    with open(ws.path("var", "audit", "audit.jsonl"), encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def last_files(ws):
+    return {f["file"]: f for f in audit_entries(ws)[-1]["files"]}
+
+
+def verify_ok(ws, what):
+    r = subprocess.run([SETTLE, "audit", "verify", "-c", ws.path("settle.yaml")],
+                       capture_output=True, text=True, timeout=600)
+    check_eq(r.returncode, 0, "%s: audit verify (stdout %s stderr %s)" % (what, r.stdout, r.stderr))
+
+
+def tree(root):
+    out = {}
+    for d, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(d, n)
+            with open(p, "rb") as f:
+                out[os.path.relpath(p, root)] = f.read()
+    return out
+
+
+# ------------------------------------------------------------ 1. the inbox
+
+@test
+def symlinked_drop_is_refused_not_followed():
+    ws = workspace()
+    outside = ws.write("outside/secret.csv", drop("s1", "999.00"))
+    ws.write("inbox/alpha/a.csv", drop("a1"))
+    os.symlink(outside, ws.path("inbox/alpha/link.csv"))
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "a refused link needs a look (stderr: %s)" % r.stderr)
+    check("alpha/link.csv" in r.stderr and "symbolic link" in r.stderr,
+          "the message names the link: %s" % r.stderr)
+    st = ws.statement("2025-09", "alpha")
+    check_eq(st["payable"], "10.00", "only the real drop counted")
+    check_eq([i["file"] for i in st["inputs"]], ["alpha/a.csv"], "inputs")
+    f = last_files(ws)
+    check_eq(f.get("alpha/link.csv", {}).get("outcome"), "refused", "audited as refused")
+    check("1 refused links" in r.stdout, "in the summary line: %s" % r.stdout)
+    check(os.path.exists(outside) and os.path.islink(ws.path("inbox/alpha/link.csv")),
+          "neither the link nor its target moved")
+    verify_ok(ws, "after a refused link")
+    ws.cleanup()
+
+
+@test
+def symlinked_partner_folder_is_refused():
+    ws = workspace()
+    ws.write("outside/alpha/a.csv", drop("a1"))
+    os.makedirs(ws.path("inbox"))
+    os.symlink(ws.path("outside/alpha"), ws.path("inbox/alpha"))
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "a refused folder needs a look (stderr: %s)" % r.stderr)
+    check(ws.path("inbox/alpha") in r.stderr and "symbolic link" in r.stderr,
+          "the message names the folder: %s" % r.stderr)
+    check(not os.path.exists(ws.path("var/reports/2025-09/alpha/statement.json")),
+          "nothing read through the link")
+    check_eq(last_files(ws).get("alpha", {}).get("outcome"), "refused", "audited as refused")
+    doc = json.loads(ws.settle("status", "--json").stdout)
+    check(any("inbox/alpha" in w and "symbolic link" in w for w in doc.get("warnings", [])),
+          "status warns about it: %s" % doc.get("warnings"))
+    ws.cleanup()
+
+
+@test
+def quarantine_never_follows_a_linked_folder():
+    ws = workspace()
+    ws.write("inbox/alpha/bad.csv.gz", b"\x1f\x8b\x08\x00broken")
+    os.makedirs(ws.path("outside/q"))
+    os.makedirs(ws.path("var/quarantine"))
+    os.symlink(ws.path("outside/q"), ws.path("var/quarantine/alpha"))
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "quarantine needs a look (stderr: %s)" % r.stderr)
+    check_eq(os.listdir(ws.path("outside/q")), [], "nothing moved through the link")
+    check(os.path.exists(ws.path("inbox/alpha/bad.csv.gz")), "the file stays in the inbox")
+    check("cannot move to quarantine" in r.stderr and "symbolic link" in r.stderr,
+          "says why: %s" % r.stderr)
+    ws.cleanup()
+
+
+@test
+def quarantine_still_moves_a_regular_file():
+    ws = workspace()
+    ws.write("inbox/alpha/bad.csv.gz", b"\x1f\x8b\x08\x00broken")
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "quarantine exit (stderr: %s)" % r.stderr)
+    q = ws.path("var/quarantine/alpha")
+    check_eq(sorted(os.listdir(q)), ["bad.csv.gz", "bad.csv.gz.reason"], "moved with its reason")
+    check(not os.path.exists(ws.path("inbox/alpha/bad.csv.gz")), "gone from the inbox")
+    ws.cleanup()
+
+
+@test
+def fifo_and_folder_are_skipped_with_a_warning():
+    ws = workspace()
+    ws.write("inbox/alpha/a.csv", drop("a1"))
+    os.mkfifo(ws.path("inbox/alpha/pipe.csv"))
+    os.makedirs(ws.path("inbox/alpha/old.csv"))
+    try:
+        r = ws.settle("run", env=TODAY)
+    except subprocess.TimeoutExpired:
+        check(False, "the run hung on the FIFO")
+        return
+    check_eq(r.returncode, 0, "skipped non-files are warnings only (stderr: %s)" % r.stderr)
+    check("alpha/pipe.csv" in r.stderr and "FIFO" in r.stderr, "FIFO warned: %s" % r.stderr)
+    check("alpha/old.csv" in r.stderr and "folder" in r.stderr, "folder warned: %s" % r.stderr)
+    f = last_files(ws)
+    check_eq((f.get("alpha/pipe.csv", {}).get("outcome"), f.get("alpha/old.csv", {}).get("outcome")),
+             ("not_a_file", "not_a_file"), "audited")
+    check_eq(ws.statement("2025-09", "alpha")["payable"], "10.00", "the real drop counted")
+    ws.cleanup()
+
+
+@test
+def missing_inbox_folder_is_a_warning_in_run_and_status():
+    ws = workspace(GAMMA)
+    r = ws.settle("status")
+    check("gamma" in r.stdout and "does not exist" in r.stdout,
+          "status before any run warns: %s" % r.stdout)
+    doc = json.loads(ws.settle("status", "--json").stdout)
+    check(any("gamma" in w for w in doc.get("warnings", [])), "--json before any run")
+    ws.write("inbox/alpha/a.csv", drop("a1"))
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 0, "a missing folder is a warning (stderr: %s)" % r.stderr)
+    check("gamma" in r.stderr and "does not exist" in r.stderr, "run warns: %s" % r.stderr)
+    r = ws.settle("status")
+    check("Warnings:" in r.stdout and "gamma" in r.stdout, "status text: %s" % r.stdout)
+    doc = json.loads(ws.settle("status", "--json").stdout)
+    warn = doc.get("warnings", [])
+    check_eq(len(warn), 1, "one warning: %s" % warn)
+    check(warn and "inbox/gamma" in warn[0] and "does not exist" in warn[0], "names it")
+    check_eq(doc["state_exists"], True, "state exists")
+    ws.cleanup()
+
+
+done()

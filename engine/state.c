@@ -5,11 +5,13 @@
  * store and finalised by state_close.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "state_int.h"
@@ -172,19 +174,29 @@ static int state_version(state *s, int *version)
     return 0;
 }
 
-/* Applies every migration newer than the stored version, atomically. */
-static int state_migrate(state *s)
+/* The message for a schema version this settle cannot use as it is (v != current). */
+static void state_version_error(int v, char *err, size_t errlen)
+{
+    if (v < STATE_SCHEMA_VERSION)
+        snprintf(err, errlen, "state schema version %d is older than this settle's (%d); "
+                 "the next `settle run` upgrades it", v, STATE_SCHEMA_VERSION);
+    else
+        snprintf(err, errlen, "state schema version %d is newer than this settle (%d); "
+                 "use a newer settle", v, STATE_SCHEMA_VERSION);
+}
+
+/* Applies every migration newer than the stored version and stamps settle's
+ * application_id (a state made before it had none), atomically. */
+static int state_migrate(state *s, bool stamped)
 {
     int v = 0;
     if (state_version(s, &v) != 0)
         return -1;
     if (v > STATE_SCHEMA_VERSION) {
-        snprintf(s->err, sizeof s->err,
-                 "state: schema version %d is newer than this settle (%d); use a newer settle", v,
-                 STATE_SCHEMA_VERSION);
+        state_version_error(v, s->err, sizeof s->err);
         return -1;
     }
-    if (v == STATE_SCHEMA_VERSION)
+    if (v == STATE_SCHEMA_VERSION && stamped)
         return 0;
     if (state_exec(s, "BEGIN IMMEDIATE") != 0)
         return -1;
@@ -193,24 +205,79 @@ static int state_migrate(state *s)
             state_exec(s, "ROLLBACK");
             return -1;
         }
-    char sql[64];
-    snprintf(sql, sizeof sql, "PRAGMA user_version = %d; COMMIT", STATE_SCHEMA_VERSION);
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d; PRAGMA application_id = %d; COMMIT",
+             STATE_SCHEMA_VERSION, STATE_APPLICATION_ID);
     return state_exec(s, sql);
 }
 
-/* Opens (creating) the database at `path` and brings its schema up to date. */
-static state *state_open_path(const char *path, char *err, size_t errlen)
+/*
+ * Opens the database at `path` and brings its schema up to date. `fresh`: a new,
+ * empty database (in memory, or the file state_create just made); otherwise the
+ * file must already be settle's (state_identity) before anything is written.
+ */
+static state *state_open_path(const char *path, bool fresh, char *err, size_t errlen)
 {
     state *s = xcalloc(1, sizeof *s);
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc != SQLITE_OK || state_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                         "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON") != 0 ||
-        state_migrate(s) != 0) {
+    bool stamped = false;
+    int schema;
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0),
+                             NULL);
+    if (rc != SQLITE_OK || state_exec(s, "PRAGMA busy_timeout=5000") != 0 ||
+        (!fresh && state_identity(s, path, &stamped, &schema) != 0) ||
+        state_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                      "PRAGMA foreign_keys=ON") != 0 ||
+        state_migrate(s, stamped) != 0) {
         snprintf(err, errlen, "%s", s->db ? (s->err[0] ? s->err : sqlite3_errmsg(s->db)) : "state: open");
         state_close(s);
         return NULL;
     }
     return s;
+}
+
+/* Removes what a killed state_create may have left of `tmp`. */
+static void state_create_cleanup(const char *tmp)
+{
+    const char *suffix[] = {"", "-journal", "-wal", "-shm"};
+    for (int i = 0; i < 4; i++) {
+        char *p = xasprintf("%s%s", tmp, suffix[i]);
+        unlink(p);
+        free(p);
+    }
+}
+
+/*
+ * Makes a new state at `path`: built complete as <dir>/.settle.db.new (mode
+ * 0640) and renamed into place, so settle.db is never empty or half made, even
+ * after a crash. 0, or -1 with err.
+ */
+static int state_create(const char *dir, const char *path, char *err, size_t errlen)
+{
+    char *tmp = path_join(dir, ".settle.db.new");
+    state_create_cleanup(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+    int rc = -1;
+    if (fd < 0 || fchmod(fd, 0640) != 0 || close(fd) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+    } else {
+        state *s = state_open_path(tmp, true, err, errlen);
+        state_close(s); /* checkpoints and removes the WAL */
+        if (s && (rename(tmp, path) != 0 || fsync_dir(dir) != 0))
+            snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        else if (s)
+            rc = 0;
+    }
+    if (rc != 0)
+        state_create_cleanup(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* True when nothing at all (not even a dangling link) is at path. */
+static bool state_missing(const char *path)
+{
+    struct stat sb;
+    return lstat(path, &sb) != 0 && errno == ENOENT;
 }
 
 state *state_open(const char *dir, char *err, size_t errlen)
@@ -220,20 +287,26 @@ state *state_open(const char *dir, char *err, size_t errlen)
         return NULL;
     }
     char *path = path_join(dir, "settle.db");
-    state *s = state_open_path(path, err, errlen);
+    state *s = NULL;
+    int rc = state_missing(path) ? state_create(dir, path, err, errlen)
+                                 : state_file_check(path, err, errlen);
+    if (rc == 0)
+        s = state_open_path(path, false, err, errlen);
+    if (s)
+        state_file_private(path);
     free(path);
     return s;
 }
 
 state *state_open_memory(char *err, size_t errlen)
 {
-    return state_open_path(":memory:", err, errlen);
+    return state_open_path(":memory:", true, err, errlen);
 }
 
 bool state_exists(const char *dir)
 {
     char *path = path_join(dir, "settle.db");
-    bool yes = access(path, F_OK) == 0;
+    bool yes = !state_missing(path);
     free(path);
     return yes;
 }
@@ -241,8 +314,12 @@ bool state_exists(const char *dir)
 state *state_open_readonly(const char *dir, char *err, size_t errlen)
 {
     char *path = path_join(dir, "settle.db");
-    if (access(path, F_OK) != 0) {
+    if (state_missing(path)) {
         snprintf(err, errlen, "no state yet: %s does not exist (no run has been recorded)", path);
+        free(path);
+        return NULL;
+    }
+    if (state_file_check(path, err, errlen) != 0) {
         free(path);
         return NULL;
     }
@@ -250,34 +327,19 @@ state *state_open_readonly(const char *dir, char *err, size_t errlen)
     /* Read-write without CREATE, then query_only: a READONLY connection to a WAL
      * database leaves -wal/-shm files behind that it cannot remove on close. */
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL);
-    free(path);
+    bool stamped;
     int v = 0;
-    sqlite3_stmt *st = NULL;
-    if (rc == SQLITE_OK &&
-        state_exec(s, "PRAGMA busy_timeout=5000; PRAGMA query_only=ON") == 0 &&
-        sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-        (rc = sqlite3_step(st)) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    else if (rc == SQLITE_OK || rc == SQLITE_DONE)
-        rc = SQLITE_ERROR;
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW) {
+    if (rc != SQLITE_OK || state_exec(s, "PRAGMA busy_timeout=5000; PRAGMA query_only=ON") != 0 ||
+        state_identity(s, path, &stamped, &v) != 0) {
         snprintf(err, errlen, "%s", s->db ? (s->err[0] ? s->err : sqlite3_errmsg(s->db)) : "state: open");
         state_close(s);
-        return NULL;
-    }
-    if (v != STATE_SCHEMA_VERSION) {
-        if (v == 0)
-            snprintf(err, errlen, "no state yet: %s/settle.db is empty", dir);
-        else if (v < STATE_SCHEMA_VERSION)
-            snprintf(err, errlen, "state schema version %d is older than this settle's (%d); "
-                     "the next `settle run` upgrades it", v, STATE_SCHEMA_VERSION);
-        else
-            snprintf(err, errlen, "state schema version %d is newer than this settle (%d); "
-                     "use a newer settle", v, STATE_SCHEMA_VERSION);
+        s = NULL;
+    } else if (v != STATE_SCHEMA_VERSION) {
+        state_version_error(v, err, errlen);
         state_close(s);
-        return NULL;
+        s = NULL;
     }
+    free(path);
     return s;
 }
 

@@ -29,6 +29,19 @@ struct state {
     char err[512];
 };
 
+/* PRAGMA application_id of every state settle makes ("STLE"); see state_file.c. */
+#define STATE_APPLICATION_ID 0x53544c45
+
+/* state_file.c: checks an existing file before SQLite opens it: a regular, non-empty
+ * SQLite database file that is not cut short. 0, or -1 with the reason in err. */
+int state_file_check(const char *path, char *err, size_t errlen);
+/* After opening: is the database settle's (its application_id, or settle's tables and a
+ * schema version from before settle set one)? *stamped is set when the application_id is
+ * there, *schema to PRAGMA user_version. 0, or -1 with the reason in state_error(s). */
+int state_identity(state *s, const char *path, bool *stamped, int *schema);
+/* Sets the file and its -wal and -shm (those present) to mode 0640. */
+void state_file_private(const char *path);
+
 int state_fail(state *s, const char *what);
 int state_exec(state *s, const char *sql);
 sqlite3_stmt *state_stmt(state *s, int slot, const char *sql);

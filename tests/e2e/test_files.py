@@ -203,4 +203,135 @@ def missing_inbox_folder_is_a_warning_in_run_and_status():
     ws.cleanup()
 
 
+# ------------------------------------------------------------- 3. the state
+
+STATE = os.path.join("var", "state", "settle.db")
+SETTLE_APP_ID = 0x53544C45
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def run_with_umask(ws, mask):
+    cmd = [SETTLE, "run", "-c", ws.path("settle.yaml")]
+    env = dict(os.environ, **TODAY)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600,
+                          preexec_fn=lambda: os.umask(mask))
+
+
+@test
+def state_files_are_private():
+    for mask in (0o000, 0o022):
+        ws = workspace()
+        ws.write("inbox/alpha/a.csv", drop("a1"))
+        r = run_with_umask(ws, mask)
+        check_eq(r.returncode, 0, "run (stderr: %s)" % r.stderr)
+        check_eq(oct(mode(ws.path(STATE))), oct(0o640), "settle.db mode, umask %o" % mask)
+        ws.cleanup()
+    ws = workspace()
+    ws.write("inbox/alpha/a.csv", drop("a1"))
+    check_eq(ws.settle("run", env=TODAY).returncode, 0, "first run")
+    os.chmod(ws.path(STATE), 0o644)  # as an older settle left it
+    held = sqlite3.connect(ws.path(STATE))  # keeps -wal and -shm after settle closes
+    held.execute("SELECT count(*) FROM runs").fetchall()
+    ws.write("inbox/alpha/b.csv", drop("b1"))
+    r = run_with_umask(ws, 0o000)
+    check_eq(r.returncode, 0, "second run (stderr: %s)" % r.stderr)
+    for suffix in ("", "-wal", "-shm"):
+        p = ws.path(STATE + suffix)
+        check(os.path.exists(p) and mode(p) == 0o640,
+              "settle.db%s is 0640: %s" % (suffix, oct(mode(p)) if os.path.exists(p) else "absent"))
+    held.close()
+    ws.cleanup()
+
+
+def refused(ws, what, words):
+    """Run, dry run, status and status --json all exit 3 naming the file; it is left as is."""
+    with open(ws.path(STATE), "rb") as f:
+        before = f.read()
+    ws.write("inbox/alpha/a.csv", drop("a1"))
+    for args in (("run",), ("run", "--dry-run"), ("status",), ("status", "--json")):
+        r = ws.settle(*args, env=TODAY)
+        check_eq(r.returncode, 3, "%s: %s exit (stdout %s stderr %s)" % (what, args, r.stdout,
+                                                                          r.stderr))
+        check("settle.db" in r.stderr and words in r.stderr,
+              "%s: %s says %r: %s" % (what, args, words, r.stderr))
+    with open(ws.path(STATE), "rb") as f:
+        check(f.read() == before, "%s: the file is left as it was" % what)
+    check(not os.path.exists(ws.path("var/reports")), "%s: nothing written" % what)
+
+
+@test
+def empty_state_file_is_refused():
+    ws = workspace()
+    ws.write(STATE, b"")
+    refused(ws, "empty", "empty (0 bytes)")
+    ws.cleanup()
+
+
+@test
+def foreign_file_is_refused():
+    ws = workspace()
+    ws.write(STATE, b"not a database at all, just some text that is long enough " * 4)
+    refused(ws, "text file", "not an SQLite database")
+    ws.cleanup()
+
+
+@test
+def foreign_sqlite_database_is_refused():
+    ws = workspace()
+    os.makedirs(ws.path("var/state"))
+    db = sqlite3.connect(ws.path(STATE))
+    db.execute("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT)")
+    db.execute("INSERT INTO customers(name) VALUES('x')")
+    db.commit()
+    db.close()
+    refused(ws, "foreign sqlite", "not a settle state")
+    db = sqlite3.connect(ws.path(STATE))
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    db.close()
+    check_eq(tables, ["customers"], "no settle table was added to it")
+    ws.cleanup()
+
+
+@test
+def truncated_state_is_refused():
+    ws = workspace()
+    for i in range(30):
+        ws.write("inbox/alpha/a%02d.csv" % i, drop("a%d" % i))
+    check_eq(ws.settle("run", env=TODAY).returncode, 0, "first run")
+    check(not os.path.exists(ws.path(STATE + "-wal")), "no WAL left after the run")
+    size = os.path.getsize(ws.path(STATE))
+    with open(ws.path(STATE), "r+b") as f:
+        f.truncate(size // 2)
+    import shutil
+    shutil.rmtree(ws.path("var/reports"))
+    refused(ws, "truncated", "truncated")
+    ws.cleanup()
+
+
+@test
+def new_state_is_stamped_and_older_states_are_accepted():
+    ws = workspace()
+    ws.write("inbox/alpha/a.csv", drop("a1"))
+    check_eq(ws.settle("run", env=TODAY).returncode, 0, "first run")
+    db = sqlite3.connect(ws.path(STATE))
+    check_eq(db.execute("PRAGMA application_id").fetchone()[0], SETTLE_APP_ID, "stamped")
+    db.execute("PRAGMA application_id = 0")  # as a settle before the stamp made it
+    db.commit()
+    db.close()
+    r = ws.settle("status", "--json")
+    check_eq(r.returncode, 0, "status reads an older state (stderr: %s)" % r.stderr)
+    ws.write("inbox/alpha/b.csv", drop("b1"))
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 0, "run on an older state (stderr: %s)" % r.stderr)
+    db = sqlite3.connect(ws.path(STATE))
+    check_eq(db.execute("PRAGMA application_id").fetchone()[0], SETTLE_APP_ID, "stamped now")
+    db.close()
+    check_eq(ws.statement("2025-09", "alpha")["payable"], "20.00", "both drops counted")
+    check(not os.path.exists(ws.path("var/state/.settle.db.new")), "no leftover temp state")
+    ws.cleanup()
+
+
 done()

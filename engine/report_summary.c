@@ -97,10 +97,14 @@ static const char *sum_total_text(const sum_total *t, int k, char *buf)
     return rep_money(t->amount[k], t->exponent, buf);
 }
 
-/* A copy of s with control characters turned into spaces (NULL gives ""); caller frees. */
+/* A copy of s, valid UTF-8 (sbuf_add_utf8), with control characters turned into spaces
+ * (NULL gives ""); caller frees. */
 static char *sum_clean(const char *s)
 {
-    char *c = xstrdup(s ? s : "");
+    sbuf t;
+    sbuf_init(&t);
+    sbuf_add_utf8(&t, s ? s : "", s ? strlen(s) : 0);
+    char *c = sbuf_take(&t);
     for (char *p = c; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';

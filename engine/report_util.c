@@ -72,6 +72,9 @@ static bool csv_needs_quotes(const char *s, size_t n)
  */
 void csv_add_cell(sbuf *b, const char *s, size_t n)
 {
+    char *fixed = utf8_escaped(s, &n); /* not UTF-8 (a file name): \xNN for bad bytes */
+    if (fixed)
+        s = fixed;
     bool quote = csv_needs_quotes(s, n);
     if (quote)
         sbuf_addc(b, '"');
@@ -84,11 +87,15 @@ void csv_add_cell(sbuf *b, const char *s, size_t n)
     }
     if (quote)
         sbuf_addc(b, '"');
+    free(fixed);
 }
 
 /* Appends s[0..n) with & < > " ' escaped as HTML entities. */
 void html_add_text(sbuf *b, const char *s, size_t n)
 {
+    char *fixed = utf8_escaped(s, &n); /* not UTF-8 (a file name): \xNN for bad bytes */
+    if (fixed)
+        s = fixed;
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
         case '&': sbuf_adds(b, "&amp;"); break;
@@ -99,6 +106,7 @@ void html_add_text(sbuf *b, const char *s, size_t n)
         default: sbuf_addc(b, s[i]);
         }
     }
+    free(fixed);
 }
 
 /* Formats v minor units with `exponent` digits into buf; returns buf. */

@@ -245,8 +245,12 @@ static int write_reason(const char *dst, const run_quarantined *q, int64_t run_i
                            "what to do: ask the partner for a corrected file, or fix the "
                            "partner's config; then put the file back in the inbox\n",
                            q->partner, q->name, q->sha, now, (long long)run_id, q->reason);
+    sbuf utf8; /* a name that is not UTF-8 is written as outputs write it (\xNN) */
+    sbuf_init(&utf8);
+    sbuf_add_utf8(&utf8, text, strlen(text));
     char *path = xasprintf("%s.reason", dst);
-    int rc = atomic_write(path, text, strlen(text));
+    int rc = atomic_write(path, utf8.buf, utf8.len);
+    sbuf_free(&utf8);
     free(path);
     free(text);
     return rc;

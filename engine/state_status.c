@@ -702,11 +702,15 @@ int state_status_print(state *s, FILE *out, bool json, const char *const *warnin
     status_build(&c, warnings, n_warnings);
     if (s)
         state_exec(s, "COMMIT");
-    if (c.rc == 0 && (fputs(c.b.buf ? c.b.buf : "", out) < 0 || fflush(out) != 0)) {
+    sbuf text; /* the text too is valid UTF-8: a name that is not shows \xNN */
+    sbuf_init(&text);
+    sbuf_add_utf8(&text, c.b.buf ? c.b.buf : "", c.b.len);
+    if (c.rc == 0 && (fputs(text.buf ? text.buf : "", out) < 0 || fflush(out) != 0)) {
         if (s)
             snprintf(s->err, sizeof s->err, "status: cannot write the output");
         c.rc = -1;
     }
+    sbuf_free(&text);
     sbuf_free(&c.b);
     return c.rc;
 }

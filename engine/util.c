@@ -153,9 +153,38 @@ void sbuf_addf(sbuf *b, const char *fmt, ...)
     free(p);
 }
 
-/* JSON string literal: escapes quote, backslash and control bytes. */
+/* See util.h: valid runs copied, each other byte as the text \xNN. */
+void sbuf_add_utf8(sbuf *b, const char *s, size_t n)
+{
+    size_t at;
+    while (utf8_scan(s, n, &at) != 0) {
+        sbuf_add(b, s, at);
+        sbuf_addf(b, "\\x%02x", (unsigned char)s[at]);
+        s += at + 1;
+        n -= at + 1;
+    }
+    sbuf_add(b, s, n);
+}
+
+char *utf8_escaped(const char *s, size_t *n)
+{
+    size_t at;
+    if (utf8_scan(s, *n, &at) == 0)
+        return NULL;
+    sbuf t;
+    sbuf_init(&t);
+    sbuf_add_utf8(&t, s, *n);
+    *n = t.len;
+    return sbuf_take(&t);
+}
+
+/* JSON string literal: escapes quote, backslash and control bytes; text that is not
+ * UTF-8 is first made so (utf8_escaped: its \xNN then reads "\\xNN" in JSON). */
 void sbuf_add_json_str(sbuf *b, const char *s, size_t n)
 {
+    char *fixed = utf8_escaped(s, &n);
+    if (fixed)
+        s = fixed;
     sbuf_addc(b, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -175,6 +204,7 @@ void sbuf_add_json_str(sbuf *b, const char *s, size_t n)
         }
     }
     sbuf_addc(b, '"');
+    free(fixed);
 }
 
 /* Hands the buffer to the caller (never NULL) and leaves b empty. */

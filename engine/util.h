@@ -60,7 +60,18 @@ void sbuf_add(sbuf *b, const void *p, size_t n);
 void sbuf_addc(sbuf *b, char c);
 void sbuf_adds(sbuf *b, const char *s);
 void sbuf_addf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends `s` as a JSON string literal (quotes included, escapes applied). */
+/*
+ * Appends s[0..n) as valid UTF-8, the one way settle writes text that is not
+ * (a drop's file name in Latin-1, say) into any output: every byte that is not
+ * part of a valid UTF-8 sequence becomes the four characters \xNN (two
+ * lower-case hex digits: caf\xe9.csv); valid UTF-8 is copied unchanged.
+ */
+void sbuf_add_utf8(sbuf *b, const char *s, size_t n);
+/* NULL when s[0..*n) is UTF-8 already; else a new string (caller frees) made by
+ * sbuf_add_utf8, with *n set to its length. For writers that take (s, n). */
+char *utf8_escaped(const char *s, size_t *n);
+/* Appends `s` as a JSON string literal (quotes included, escapes applied; text that is
+ * not UTF-8 goes through sbuf_add_utf8 first, so the JSON is always valid). */
 void sbuf_add_json_str(sbuf *b, const char *s, size_t n);
 /* Takes the buffer out of `b` (caller owns it); `b` is left empty. */
 char *sbuf_take(sbuf *b);

@@ -203,6 +203,70 @@ def missing_inbox_folder_is_a_warning_in_run_and_status():
     ws.cleanup()
 
 
+# ------------------------------------------------------- 2. non-UTF-8 names
+
+def run_bytes(ws, *args):
+    """Runs settle keeping stdout/stderr as bytes (a log may carry a raw name)."""
+    cmd = [SETTLE, args[0], "-c", ws.path("settle.yaml")] + list(args[1:])
+    return subprocess.run(cmd, capture_output=True, env=dict(os.environ, **TODAY), timeout=600)
+
+
+def utf8_text(path, what):
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        check(False, "%s is not UTF-8: %s" % (what, e))
+        return data.decode("utf-8", "replace")
+
+
+@test
+def latin1_names_are_escaped_in_every_output():
+    ws = workspace()
+    inbox = os.fsencode(ws.path("inbox/alpha"))
+    os.makedirs(inbox)
+    with open(inbox + b"/caf\xe9.csv", "wb") as f:
+        f.write(b"id,time,type,amount\nc1,2025-09-03T10:00:00Z,bet,5.00\n"
+                b"c2,2025-09-03T11:00:00Z,bet,x\n")
+    with open(inbox + b"/bad\xff.csv.gz", "wb") as f:
+        f.write(b"\x1f\x8b\x08\x00broken")
+    r = run_bytes(ws, "run")
+    check_eq(r.returncode, 1, "a rejected row and a quarantined file (stderr: %r)" % r.stderr)
+    name, bad = "alpha/caf\\xe9.csv", "alpha/bad\\xff.csv.gz"
+    rep = ws.path("var/reports/2025-09")
+    st = json.loads(utf8_text(os.path.join(rep, "alpha/statement.json"), "statement.json"))
+    check_eq([i["file"] for i in st["inputs"]], [name], "statement.json inputs")
+    for out in ("alpha/statement.csv", "alpha/statement.html", "exceptions.csv"):
+        check(name in utf8_text(os.path.join(rep, out), out), "%s names %s" % (out, name))
+    for out in ("summary.txt", "summary.json", "summary.html"):
+        if os.path.exists(os.path.join(rep, out)):
+            utf8_text(os.path.join(rep, out), out)
+    lines = utf8_text(ws.path("var/audit/audit.jsonl"), "audit.jsonl").splitlines()
+    files = {f["file"]: f["outcome"] for f in json.loads(lines[-1])["files"]}
+    check_eq(files, {name: "processed", bad: "quarantined"}, "audit files")
+    verify_ok(ws, "after a Latin-1 name")
+    q = os.fsencode(ws.path("var/quarantine/alpha"))
+    check(os.path.exists(q + b"/bad\xff.csv.gz"), "the file itself keeps its real name")
+    reason = utf8_text(q + b"/bad\xff.csv.gz.reason", ".reason")
+    check("file: " + bad + "\n" in reason, ".reason names it escaped: %s" % reason)
+    r = run_bytes(ws, "status", "--json")
+    doc = json.loads(r.stdout.decode("utf-8"))
+    alpha = [p for p in doc["partners"] if p["partner"] == "alpha"][0]
+    check_eq([x["path"] for x in alpha["quarantined"]], [bad], "status --json quarantined path")
+    check_eq(alpha["last_file"]["path"], name, "status --json last file")
+    text = run_bytes(ws, "status").stdout
+    try:
+        check(bad in text.decode("utf-8"), "status text names it escaped")
+    except UnicodeDecodeError as e:
+        check(False, "status text is not UTF-8: %s" % e)
+    with open(inbox + b"/caf\xe9-2.csv", "wb") as f:
+        f.write(b"id,time,type,amount\nc3,2025-09-04T10:00:00Z,bet,1.00\n")
+    check_eq(run_bytes(ws, "run").returncode, 0, "second run")
+    verify_ok(ws, "after the second run")
+    ws.cleanup()
+
+
 # ------------------------------------------------------------- 3. the state
 
 STATE = os.path.join("var", "state", "settle.db")

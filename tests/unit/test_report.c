@@ -362,6 +362,32 @@ static void test_html_escape(void)
     sbuf_free(&b);
 }
 
+/* Text that is not UTF-8 (a Latin-1 file name): its bad bytes become \xNN, the same in
+ * the plain, JSON, CSV and HTML writers; valid UTF-8 is left as it is. */
+static void test_not_utf8(void)
+{
+    sbuf b;
+    sbuf_init(&b);
+    sbuf_add_utf8(&b, "caf\xe9 \xc3\xa9 \xe2\x82 =\xff", 14);
+    CHECK_EQ_STR(b.buf, "caf\\xe9 \xc3\xa9 \\xe2\\x82 =\\xff");
+    sbuf_reset(&b);
+    sbuf_add_json_str(&b, "a\xe9\"", 3);
+    CHECK_EQ_STR(b.buf, "\"a\\\\xe9\\\"\"");
+    sbuf_reset(&b);
+    html_add_text(&b, "<\xe9>", 3);
+    CHECK_EQ_STR(b.buf, "&lt;\\xe9&gt;");
+    sbuf_free(&b);
+    check_cell("=\xe9,", "\"'=\\xe9,\"");
+    check_cell("caf\xc3\xa9", "caf\xc3\xa9");
+    size_t n = 4;
+    char *e = utf8_escaped("caf\xc3", &n);
+    CHECK_EQ_STR(e, "caf\\xc3");
+    CHECK_EQ_INT(n, 7);
+    free(e);
+    n = 5;
+    CHECK(utf8_escaped("caf\xc3\xa9", &n) == NULL);
+}
+
 /* Writes a statement into dir and returns the written list (caller frees). */
 static int write_statement(const char *dir, const statement *st, path_list *written)
 {
@@ -615,6 +641,7 @@ int main(void)
     test_csv_cells();
     test_statement_csv_text();
     test_html_escape();
+    test_not_utf8();
     test_statement_files();
     test_rerun_identical();
     test_unwritable();

@@ -19,7 +19,7 @@
 /* What an operator can do about a refused state file; said after every refusal. */
 #define STATE_REFUSED_HINT                                                                \
     "; only a missing file starts a new state, so settle will not replace it: restore " \
-    "settle.db from the backup (runbook: restore), or move it away to start afresh"
+    "settle.db from the backup (runbook section 10), or move it away to start afresh"
 
 /* Big-endian integer of `n` bytes at p. */
 static uint32_t be(const unsigned char *p, int n)

@@ -20,29 +20,24 @@ import subprocess
 
 from harness import SETTLE, Workspace, check, check_eq, done, test
 
-CONFIG = """\
+SETTINGS = """\
 settle:
   timezone: UTC
   currency: EUR
   paths: { inbox: inbox, state: var/state, reports: var/reports, audit: var/audit,
            quarantine: var/quarantine, metrics: var/metrics }
 partners:
-  alpha:
-    files: "*.csv*"
-    statement: monthly
-    currency: EUR
-    fields: { id: id, time: time, type: type, amount: amount }
-    rules: ggr.lua
 """
 
-GAMMA = """\
-  gamma:
-    files: "*.csv"
-    statement: monthly
-    currency: EUR
-    fields: { id: id, time: time, type: type, amount: amount }
-    rules: ggr.lua
-"""
+
+def partner_yaml(pid, files):
+    return ("  %s:\n    files: \"%s\"\n    statement: monthly\n    currency: EUR\n"
+            "    fields: { id: id, time: time, type: type, amount: amount }\n"
+            "    rules: ggr.lua\n" % (pid, files))
+
+
+CONFIG = SETTINGS + partner_yaml("alpha", "*.csv*")
+GAMMA = partner_yaml("gamma", "*.csv")
 
 RULE = """\
 return { settle = function(p, params)
@@ -77,16 +72,6 @@ def verify_ok(ws, what):
     r = subprocess.run([SETTLE, "audit", "verify", "-c", ws.path("settle.yaml")],
                        capture_output=True, text=True, timeout=600)
     check_eq(r.returncode, 0, "%s: audit verify (stdout %s stderr %s)" % (what, r.stdout, r.stderr))
-
-
-def tree(root):
-    out = {}
-    for d, _, names in os.walk(root):
-        for n in names:
-            p = os.path.join(d, n)
-            with open(p, "rb") as f:
-                out[os.path.relpath(p, root)] = f.read()
-    return out
 
 
 # ------------------------------------------------------------ 1. the inbox

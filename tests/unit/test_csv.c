@@ -323,7 +323,7 @@ static void test_errors(void)
     CHECK_EQ_INT(c.n, 2);
     coll_free(&c);
     CHECK_EQ_INT(run(tmpdir, &o, &c, &st, err), -1);
-    CHECK_EQ_STR(err, "cannot read: Is a directory");
+    CHECK_EQ_STR(err, "cannot open: Is a directory");
 }
 
 /* A non-zero callback result stops the read and is returned. */

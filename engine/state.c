@@ -61,6 +61,19 @@ static const char *const migrations[] = {
     "  origin TEXT NOT NULL, target TEXT NOT NULL, amount INTEGER NOT NULL"
     "  CHECK(typeof(amount) = 'integer'), detail TEXT, run_id INTEGER NOT NULL);"
     "CREATE INDEX adjustments_target ON adjustments(partner, target);",
+    /* 5: every row accounted for (per file and business day), and rejects of a period
+     * already final reported in the exceptions of a later open period */
+    "ALTER TABLE files ADD COLUMN rows_read INTEGER;"
+    "ALTER TABLE files ADD COLUMN header_rows INTEGER;"
+    "ALTER TABLE files ADD COLUMN control_rows INTEGER;"
+    "ALTER TABLE files ADD COLUMN title_rows INTEGER;"
+    "CREATE TABLE file_rows(file_id INTEGER NOT NULL, partner TEXT NOT NULL, day INTEGER,"
+    "  settled INTEGER NOT NULL, duplicate INTEGER NOT NULL, rejected INTEGER NOT NULL,"
+    "  skipped INTEGER NOT NULL);"
+    "CREATE INDEX file_rows_day ON file_rows(partner, day);"
+    "CREATE INDEX file_rows_file ON file_rows(file_id);"
+    "ALTER TABLE rejects ADD COLUMN report TEXT;"
+    "CREATE INDEX rejects_report ON rejects(partner, report) WHERE report IS NOT NULL;",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

@@ -484,24 +484,24 @@ static void test_exceptions_end(void)
         return;
     char *pdir = path_join(dir, "2025-09-22");
     CHECK_EQ_INT(count_temps(pdir), 1);
-    CHECK_EQ_INT(exceptions_row(w, "acme", "acme/a.csv", 7, "T1", "bad_amount",
+    CHECK_EQ_INT(exceptions_row(w, "acme", "acme/a.csv", 7, 20353, "T1", "bad_amount",
                                 "amount \"12,3,4\"", "T1;=SUM(A1);12,3,4\n"), 0);
-    CHECK_EQ_INT(exceptions_row(w, "acme", "acme/b.csv", 0, NULL, "truncated", NULL, NULL), 0);
+    CHECK_EQ_INT(exceptions_row(w, "acme", "acme/b.csv", 0, INT32_MIN, NULL, "truncated", NULL, NULL), 0);
     for (int i = 0; i < 3000; i++)
-        CHECK_EQ_INT(exceptions_row(w, "acme", "acme/big.csv", (uint64_t)i + 2, "id", "bad_time",
+        CHECK_EQ_INT(exceptions_row(w, "acme", "acme/big.csv", (uint64_t)i + 2, INT32_MIN, "id", "bad_time",
                                     "time \"x\" does not match %d/%m/%Y", "1;x;2;3;4;5;6"), 0);
     path_list written = {0};
     CHECK_EQ_INT(exceptions_end(w, &written, err, sizeof err), 0);
     CHECK_EQ_INT(written.n, 1);
     char *text = slurp2(pdir, "exceptions.csv");
-    const char *head = "partner,file,line,id,reason,detail,raw\n"
-                       "acme,acme/a.csv,7,T1,bad_amount,\"amount \"\"12,3,4\"\"\","
+    const char *head = "partner,file,line,day,id,reason,detail,raw\n"
+                       "acme,acme/a.csv,7,2025-09-22,T1,bad_amount,\"amount \"\"12,3,4\"\"\","
                        "\"T1;=SUM(A1);12,3,4\n\"\n"
-                       "acme,acme/b.csv,,,truncated,,\n"
-                       "acme,acme/big.csv,2,id,bad_time,\"time \"\"x\"\" does not match";
+                       "acme,acme/b.csv,,,,truncated,,\n"
+                       "acme,acme/big.csv,2,,id,bad_time,\"time \"\"x\"\" does not match";
     CHECK(text && strncmp(text, head, strlen(head)) == 0);
-    CHECK(text && strstr(text, "acme,acme/big.csv,3001,id,bad_time,time \"\"x\"\"") == NULL);
-    CHECK(text && strstr(text, "acme,acme/big.csv,3001,id,bad_time,\"time \"\"x\"\"") != NULL);
+    CHECK(text && strstr(text, "acme,acme/big.csv,3001,,id,bad_time,time \"\"x\"\"") == NULL);
+    CHECK(text && strstr(text, "acme,acme/big.csv,3001,,id,bad_time,\"time \"\"x\"\"") != NULL);
     CHECK_EQ_INT(count_lines(text), 1 + 2 + 1 + 3000);
     struct stat sb;
     CHECK(written.n == 1 && stat(written.items[0], &sb) == 0 && (sb.st_mode & 0777) == 0640);
@@ -522,7 +522,7 @@ static void test_exceptions_abort(void)
     exceptions_writer *w = exceptions_begin(dir, "2025-09-22", err, sizeof err);
     CHECK(w != NULL);
     if (w) {
-        exceptions_row(w, "x", "y", 1, "z", "bad_row", "", "");
+        exceptions_row(w, "x", "y", 1, INT32_MIN, "z", "bad_row", "", "");
         CHECK_EQ_INT(count_temps(pdir), 1);
         exceptions_abort(w);
     }

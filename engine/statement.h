@@ -19,15 +19,20 @@ typedef struct statement_line {
 } statement_line;
 
 /*
- * Row accounting (SPEC section 8: every row accounted for). Every data row of a file has exactly one
- * outcome, counted on its business day; the other lines a reader meets are
- * counted per file, so per file
- *   read = header + control + title + settled + duplicate + rejected + skipped.
+ * Row accounting (SPEC section 8: every row accounted for). Every data row
+ * of a file has exactly one outcome, counted on its business day; the other
+ * lines a reader meets are counted per file, so per file
+ *   read = header + control + title + settled + duplicate + rejected + skipped
+ * and per statement read = settled + duplicate + rejected + skipped over the
+ * period's days. An outcome is per row: with `amounts:` a row of several
+ * transactions is settled when any of them was counted; else rejected when any
+ * was rejected (not by the rule); else skipped when the rule skipped any; else
+ * duplicate.
  */
 typedef struct row_counts {
     int64_t settled;    /* data rows with at least one transaction counted */
     int64_t duplicate;  /* data rows whose transactions were all repeats of seen ids */
-    int64_t rejected;   /* data rows rejected (as a whole, or a transaction of them, none counted) */
+    int64_t rejected;   /* data rows rejected (whole, or a transaction of them, none counted) */
     int64_t skipped;    /* data rows whose transactions the rule's hook skipped */
 } row_counts;
 typedef struct file_lines {

@@ -123,7 +123,8 @@ SUMMARY_ROWS = re.compile(r"(\d+) rows read \((\d+) settled, (\d+) duplicate, (\
 def _rows_identity(rows, what, with_lines):
     """read = (header + control + title +) settled + duplicate + rejected + skipped_by_rule."""
     parts = ROW_OUTCOMES + (("header", "control", "title") if with_lines else ())
-    check_eq(rows["read"], sum(rows[k] for k in parts), "%s: rows read = %s" % (what, " + ".join(parts)))
+    check_eq(rows["read"], sum(rows[k] for k in parts),
+             "%s: rows read = %s" % (what, " + ".join(parts)))
 
 
 def _statement_rows(path):
@@ -137,7 +138,8 @@ def _statement_rows(path):
         check(agg["transactions"] >= rows["settled"] and agg["duplicates"] >= rows["duplicate"]
               and agg["rejected"] >= rows["rejected"] + rows["skipped_by_rule"],
               "%s: row outcomes %r within the aggregates (%d transactions, %d duplicates, "
-              "%d rejected)" % (what, rows, agg["transactions"], agg["duplicates"], agg["rejected"]))
+              "%d rejected)"
+              % (what, rows, agg["transactions"], agg["duplicates"], agg["rejected"]))
     for k in ROW_OUTCOMES + ("read",):
         check_eq(sum(i["rows_in_period"][k] for i in st["inputs"]), st["rows"][k],
                  "%s: inputs' %s rows in the period add up to the statement's" % (what, k))
@@ -164,7 +166,8 @@ def _state_rows(db):
     finally:
         con.close()
     for path, read, lines, data, outcomes in files:
-        check_eq(read, lines + outcomes, "%s: rows read = non-data lines + data row outcomes" % path)
+        check_eq(read, lines + outcomes,
+                 "%s: rows read = non-data lines + data row outcomes" % path)
         check_eq(data, outcomes, "%s: every data row has one outcome" % path)
 
 

@@ -47,7 +47,8 @@ return {
   settle = function(p) return { lines = {}, payable = p.ggr, carry_out = 0 } end,
 }
 """
-PLAIN = "return { settle = function(p) return { lines = {}, payable = p.ggr, carry_out = 0 } end }\n"
+PLAIN = ("return { settle = function(p) return { lines = {}, payable = p.ggr, carry_out = 0 } "
+         "end }\n")
 
 TITLE = "ACME daily export\n"
 HEAD = "id,time,type,amount,player\n"
@@ -82,11 +83,12 @@ def reject_with_a_readable_time_keeps_its_own_day():
     r = ws.settle("run", env={"SETTLE_TODAY": "2025-10-01"})
     check_eq(r.returncode, 1, "rejects need a look (stderr: %s)" % r.stderr)
     sep = exceptions(ws, "2025-09")
-    check_eq([(x["id"], x["reason"], x["day"]) for x in sep], [("a2", "missing_field", "2025-09-30")],
+    check_eq([(x["id"], x["reason"], x["day"]) for x in sep],
+             [("a2", "missing_field", "2025-09-30")],
              "empty amount, readable time: September, its own day")
     octo = exceptions(ws, "2025-10")
-    check_eq([(x["id"], x["reason"], x["day"]) for x in octo], [("a3", "missing_field", "2025-10-01")],
-             "no time at all: the file's last day")
+    check_eq([(x["id"], x["reason"], x["day"]) for x in octo],
+             [("a3", "missing_field", "2025-10-01")], "no time at all: the file's last day")
     check_eq(ws.statement("2025-09", "acme")["aggregates"]["rejected"], 1, "September counts it")
     check_eq(ws.statement("2025-10", "acme")["aggregates"]["rejected"], 1, "October its own")
     check_rows_accounted(ws, r)
@@ -153,7 +155,8 @@ def one_row_per_round_counts_rows_not_transactions():
 @test
 def reject_for_a_final_period_is_reported_in_the_open_one():
     ws = workspace()
-    ws.write("inbox/acme/a.csv", TITLE + HEAD + "a1,2025-09-10T10:00:00Z,bet,10.00,p1\nTRL,1,10.00\n")
+    ws.write("inbox/acme/a.csv",
+             TITLE + HEAD + "a1,2025-09-10T10:00:00Z,bet,10.00,p1\nTRL,1,10.00\n")
     ws.settle("run", env={"SETTLE_TODAY": "2025-10-05"})
     sep = ws.statement("2025-09", "acme")
     check_eq(sep["status"], "final", "September is final after its grace")
@@ -217,7 +220,8 @@ def dry_run_prints_rejects_by_reason_per_partner():
     lines = [x.split() for x in r.stdout.splitlines() if "rejected:" in x]
     check_eq(lines, [["acme", "rejected:", "bad_amount", "2,", "unknown_type", "1,",
                       "skipped_by_rule", "1"],
-                     ["rounds", "rejected:", "bad_time", "1"]], "by reason per partner: %s" % r.stdout)
+                     ["rounds", "rejected:", "bad_time", "1"]],
+             "by reason per partner: %s" % r.stdout)
     check_rows_accounted(ws, r)
     check(not os.path.exists(ws.path("var", "reports")), "a dry run writes no report")
     ws.cleanup()

@@ -486,10 +486,13 @@ static void test_exceptions_end(void)
     CHECK_EQ_INT(count_temps(pdir), 1);
     CHECK_EQ_INT(exceptions_row(w, "acme", "acme/a.csv", 7, 20353, "T1", "bad_amount",
                                 "amount \"12,3,4\"", "T1;=SUM(A1);12,3,4\n"), 0);
-    CHECK_EQ_INT(exceptions_row(w, "acme", "acme/b.csv", 0, INT32_MIN, NULL, "truncated", NULL, NULL), 0);
+    CHECK_EQ_INT(
+        exceptions_row(w, "acme", "acme/b.csv", 0, INT32_MIN, NULL, "truncated", NULL, NULL), 0);
     for (int i = 0; i < 3000; i++)
-        CHECK_EQ_INT(exceptions_row(w, "acme", "acme/big.csv", (uint64_t)i + 2, INT32_MIN, "id", "bad_time",
-                                    "time \"x\" does not match %d/%m/%Y", "1;x;2;3;4;5;6"), 0);
+        CHECK_EQ_INT(exceptions_row(w, "acme", "acme/big.csv", (uint64_t)i + 2, INT32_MIN, "id",
+                                    "bad_time", "time \"x\" does not match %d/%m/%Y",
+                                    "1;x;2;3;4;5;6"),
+                     0);
     path_list written = {0};
     CHECK_EQ_INT(exceptions_end(w, &written, err, sizeof err), 0);
     CHECK_EQ_INT(written.n, 1);

@@ -124,6 +124,8 @@ static statement make_statement(const char *partner, int exp)
     st.inputs[0].file = xstrdup("acme/2025-09-02.csv");
     strcpy(st.inputs[0].sha256, H64("a"));
     st.n_inputs = 1;
+    st.rows = (row_counts){6, 1, 1, 1};
+    st.inputs[0].rows = (input_rows){{13, 1, 1, 0}, {8, 1, 1, 1}, {6, 1, 1, 1}};
     return st;
 }
 
@@ -187,6 +189,13 @@ static const char expected_json[] =
     "    \"by_currency\": {},\n"
     "    \"by_day\": {}\n"
     "  },\n"
+    "  \"rows\": {\n"
+    "    \"read\": 9,\n"
+    "    \"settled\": 6,\n"
+    "    \"duplicate\": 1,\n"
+    "    \"rejected\": 1,\n"
+    "    \"skipped_by_rule\": 1\n"
+    "  },\n"
     "  \"fx\": [\n"
     "    {\n"
     "      \"day\": \"2025-09-04\",\n"
@@ -212,7 +221,24 @@ static const char expected_json[] =
     "  \"inputs\": [\n"
     "    {\n"
     "      \"file\": \"acme/2025-09-02.csv\",\n"
-    "      \"sha256\": \"" H64("a") "\"\n"
+    "      \"sha256\": \"" H64("a") "\",\n"
+    "      \"rows\": {\n"
+    "        \"read\": 13,\n"
+    "        \"header\": 1,\n"
+    "        \"control\": 1,\n"
+    "        \"title\": 0,\n"
+    "        \"settled\": 8,\n"
+    "        \"duplicate\": 1,\n"
+    "        \"rejected\": 1,\n"
+    "        \"skipped_by_rule\": 1\n"
+    "      },\n"
+    "      \"rows_in_period\": {\n"
+    "        \"read\": 9,\n"
+    "        \"settled\": 6,\n"
+    "        \"duplicate\": 1,\n"
+    "        \"rejected\": 1,\n"
+    "        \"skipped_by_rule\": 1\n"
+    "      }\n"
     "    }\n"
     "  ],\n"
     "  \"rules\": {\n"
@@ -311,6 +337,11 @@ static const char expected_csv[] =
     "transactions,6\n"
     "duplicates,1\n"
     "rejected,2\n"
+    "rows_read,9\n"
+    "rows_settled,6\n"
+    "rows_duplicate,1\n"
+    "rows_rejected,1\n"
+    "rows_skipped_by_rule,1\n"
     "input,acme/2025-09-02.csv\n"
     "input_sha256," H64("a") "\n"
     "rules,rules/game_provider.lua\n"

@@ -45,6 +45,7 @@ typedef struct ingest_stats {
     uint64_t bytes;       /* bytes read from the file */
     uint64_t rows;        /* data rows delivered (header and skipped lines excluded) */
     uint64_t lines;       /* physical lines read */
+    uint64_t skipped;     /* CSV: title lines skipped by csv.skip_lines */
 } ingest_stats;
 
 /*

@@ -366,8 +366,10 @@ static void csvr_piece(csvr *r, char *p, size_t n, bool eol)
 {
     if (r->skip == 0)
         csvr_parse(r, p, n, eol);
-    else if (eol)
+    else if (eol) {
         r->skip--;
+        r->st->skipped++;
+    }
     r->mid_line = !eol;
     if (eol) {
         r->line++;

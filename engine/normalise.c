@@ -3,7 +3,9 @@
  *
  * Checks run in a fixed order so a row always gets the same reason:
  * missing_field, bad_time, unknown_type, unknown_currency, then the amount
- * (bad_amount / precision / overflow). Runs once per row: no allocation on
+ * (bad_amount / precision / overflow). The time is read first all the same,
+ * so a row rejected for any reason is filed under its own business day when
+ * its time reads. Runs once per row: no allocation on
  * the hot path, no floating point.
  */
 #include <stdio.h>
@@ -203,6 +205,43 @@ static int parse_amount(const normaliser *n, slice text, int exponent, const cha
     return reject(rej, codes[st], why[st], field, text);
 }
 
+/* The row's time, read once before any other check so a reject knows its day. */
+typedef struct row_time {
+    slice text;
+    time_status status;  /* TIME_OK when instant and day are set */
+    int64_t instant;
+    int32_t day;
+} row_time;
+
+/*
+ * Reads the time field into *tm and, when it is readable and its business
+ * day inside the time window, gives the reject that day (a row rejected for
+ * another field is still filed under its own day).
+ */
+static void read_time(const normaliser *n, const ingest_row *row, row_time *tm, norm_reject *rej)
+{
+    tm->text = row_get(n, row, SLOT_TIME);
+    tm->status = time_parse(&n->pc->time, tm->text.p, tm->text.n, n->zone, &tm->instant);
+    if (tm->status != TIME_OK)
+        return;
+    tm->day = business_day(tm->instant, n->business_zone, n->day_start);
+    if (!time_day_in_window(tm->day))
+        tm->status = TIME_OUT_OF_WINDOW; /* the zone or day_starts_at shift crossed an edge */
+    else
+        rej->day = tm->day;
+}
+
+/* Rejects a row whose time did not read (bad_time, the reason in detail). */
+static int reject_time(const row_time *tm, norm_reject *rej)
+{
+    const char *why = "%s: '%.*s' does not match the time format";
+    if (tm->status == TIME_NONEXISTENT)
+        why = "%s: '%.*s' does not exist in the partner's zone (daylight-saving gap)";
+    else if (tm->status == TIME_OUT_OF_WINDOW)
+        why = "%s: '%.*s' is outside the accepted years 1900..2199";
+    return reject(rej, REJ_BAD_TIME, why, "time", tm->text);
+}
+
 /* Common fields of every transaction of the row (id set by the caller). */
 typedef struct row_common {
     int64_t instant;
@@ -211,19 +250,14 @@ typedef struct row_common {
     slice round, player, game, category;
 } row_common;
 
-/* Reads time and the optional fields; -1 with reject on bad time. */
-static int read_common(normaliser *n, const ingest_row *row, row_common *c, norm_reject *rej)
+/* Takes the time read by read_time and the optional fields; -1 with reject on bad time. */
+static int read_common(normaliser *n, const ingest_row *row, const row_time *tm, row_common *c,
+                       norm_reject *rej)
 {
-    slice t = row_get(n, row, SLOT_TIME);
-    time_status ts = time_parse(&n->pc->time, t.p, t.n, n->zone, &c->instant);
-    if (ts != TIME_OK)
-        return reject(rej, REJ_BAD_TIME,
-                      ts == TIME_NONEXISTENT ? "%s: '%.*s' does not exist in the partner's zone "
-                                               "(daylight-saving gap)"
-                                             : "%s: '%.*s' does not match the time format",
-                      "time", t);
-    c->day = business_day(c->instant, n->business_zone, n->day_start);
-    rej->day = c->day;
+    if (tm->status != TIME_OK)
+        return reject_time(tm, rej);
+    c->instant = tm->instant;
+    c->day = tm->day;
     static const slice unknown = {"unknown", 7};
     c->round = row_get(n, row, SLOT_ROUND);
     c->player = row_get(n, row, SLOT_PLAYER);
@@ -269,15 +303,15 @@ static void fill_txn(txn *t, const row_common *c, slice id, tx_type type, int64_
 }
 
 /* One transaction per row: id, type and amount columns. */
-static int normalise_single(normaliser *n, const ingest_row *row, slice id, txn *out,
-                            size_t *n_out, norm_reject *rej)
+static int normalise_single(normaliser *n, const ingest_row *row, slice id, const row_time *tm,
+                            txn *out, size_t *n_out, norm_reject *rej)
 {
     slice type_word = row_get(n, row, SLOT_TYPE), amount = row_get(n, row, SLOT_AMOUNT);
     if (!type_word.n || !amount.n)
         return reject(rej, REJ_MISSING_FIELD, "%s is empty%.*s", !type_word.n ? "type" : "amount",
                       (slice){"", 0});
     row_common c;
-    if (read_common(n, row, &c, rej) != 0)
+    if (read_common(n, row, tm, &c, rej) != 0)
         return -1;
     int type = map_type(n, type_word);
     if (type < 0)
@@ -311,8 +345,8 @@ static slice compose_id(normaliser *n, slice id, int t)
 }
 
 /* One row per round: a transaction per non-empty amounts: column. */
-static int normalise_round(normaliser *n, const ingest_row *row, slice id, txn *out,
-                           size_t *n_out, norm_reject *rej)
+static int normalise_round(normaliser *n, const ingest_row *row, slice id, const row_time *tm,
+                           txn *out, size_t *n_out, norm_reject *rej)
 {
     if (!any_amount(n, row))
         return reject(rej, REJ_MISSING_FIELD, "%s: every amount column is empty%.*s", "amounts",
@@ -320,7 +354,7 @@ static int normalise_round(normaliser *n, const ingest_row *row, slice id, txn *
     if (id.n > NORM_MAX_ID - 32)
         return reject(rej, REJ_FIELD_TOO_LONG, "%s: '%.*s' is too long", "id", id);
     row_common c;
-    if (read_common(n, row, &c, rej) != 0 || read_currency(n, row, &c, rej) != 0)
+    if (read_common(n, row, tm, &c, rej) != 0 || read_currency(n, row, &c, rej) != 0)
         return -1;
     int exponent = normaliser_exponent(n, c.currency);
     size_t k = 0;
@@ -354,13 +388,15 @@ int normalise_row(normaliser *n, const ingest_row *row, txn *out, size_t *n_out,
     rej->id = id;
     if (check_width(n, row, rej) != 0)
         return -1;
+    row_time tm;
+    read_time(n, row, &tm, rej);
     if (!id.n)
         return reject(rej, REJ_MISSING_FIELD, "%s is empty%.*s", "id", (slice){"", 0});
-    if (!row_get(n, row, SLOT_TIME).n)
+    if (!tm.text.n)
         return reject(rej, REJ_MISSING_FIELD, "%s is empty%.*s", "time", (slice){"", 0});
     if (n->pc->has_amounts)
-        return normalise_round(n, row, id, out, n_out, rej);
-    return normalise_single(n, row, id, out, n_out, rej);
+        return normalise_round(n, row, id, &tm, out, n_out, rej);
+    return normalise_single(n, row, id, &tm, out, n_out, rej);
 }
 
 /* Adds one amount text to the control sum; text that is not a number is skipped. */

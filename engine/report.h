@@ -53,14 +53,16 @@ int report_summary(const char *reports_dir, const char *label, const summary_row
  * The exceptions report of one period label, written row by row to a temp
  * file (memory stays bounded) and renamed into
  * <reports_dir>/<label>/exceptions.csv by exceptions_end. Header:
- * partner,file,line,id,reason,detail,raw
+ * partner,file,line,day,id,reason,detail,raw  (day: the row's own business
+ * day, YYYY-MM-DD, empty when unknown)
  */
 typedef struct exceptions_writer exceptions_writer;
 /* NULL with a reason in err when the temp file cannot be created. */
 exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, char *err,
                                     size_t errlen);
 int exceptions_row(exceptions_writer *w, const char *partner, const char *file, uint64_t line,
-                   const char *id, const char *reason, const char *detail, const char *raw);
+                   int32_t day, const char *id, const char *reason, const char *detail,
+                   const char *raw);
 /* Flushes, fsyncs and renames into place; frees w. 0, or -1 with err (temp removed). */
 int exceptions_end(exceptions_writer *w, path_list *written, char *err, size_t errlen);
 /* Removes the temp file and frees w. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "report_util.h"
+#include "timefmt.h"
 
 #define EXC_FLUSH_AT (64 * 1024)
 
@@ -89,24 +90,29 @@ exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, 
         return NULL;
     }
     fchmod(w->fd, 0640); /* exact mode whatever the umask */
-    sbuf_adds(&w->buf, "partner,file,line,id,reason,detail,raw\n");
+    sbuf_adds(&w->buf, "partner,file,line,day,id,reason,detail,raw\n");
     return w;
 }
 
 /*
  * Buffers one row (NULL strings are empty cells, line 0 is an empty cell for
- * file-level problems) and flushes every 64 KiB. 0, or -1 after a failed
- * write (then exceptions_end fails too; call exceptions_abort or _end).
+ * file-level problems, day INT32_MIN an empty day cell) and flushes every
+ * 64 KiB. 0, or -1 after a failed write (then exceptions_end fails too; call
+ * exceptions_abort or _end).
  */
 int exceptions_row(exceptions_writer *w, const char *partner, const char *file, uint64_t line,
-                   const char *id, const char *reason, const char *detail, const char *raw)
+                   int32_t day, const char *id, const char *reason, const char *detail,
+                   const char *raw)
 {
-    char num[24] = "";
+    char num[24] = "", date[11] = "";
     if (line)
         snprintf(num, sizeof num, "%" PRIu64, line);
+    if (day != INT32_MIN)
+        date_format(day, date);
     exc_cell(&w->buf, partner, false);
     exc_cell(&w->buf, file, false);
     exc_cell(&w->buf, num, false);
+    exc_cell(&w->buf, date, false);
     exc_cell(&w->buf, id, false);
     exc_cell(&w->buf, reason, false);
     exc_cell(&w->buf, detail, false);

@@ -145,6 +145,33 @@ static void stmt_json_restatements(jw *w, const statement *st)
     jw_close(w, ']');
 }
 
+/* Data rows counted in c: every outcome, so read = their sum. */
+static int64_t rows_data(const row_counts *c)
+{
+    return c->settled + c->duplicate + c->rejected + c->skipped;
+}
+
+/*
+ * Writes a row accounting object `name`: "read", then with lines (a whole
+ * file) "header", "control", "title", then the data rows by outcome. read is
+ * the rows met (lines->read) for a file, the data rows' sum for a period.
+ */
+static void stmt_json_rows(jw *w, const char *name, const row_counts *c, const file_lines *lines)
+{
+    jw_open(w, name, '{');
+    jw_int(w, "read", lines ? lines->read : rows_data(c));
+    if (lines) {
+        jw_int(w, "header", lines->header);
+        jw_int(w, "control", lines->control);
+        jw_int(w, "title", lines->title);
+    }
+    jw_int(w, "settled", c->settled);
+    jw_int(w, "duplicate", c->duplicate);
+    jw_int(w, "rejected", c->rejected);
+    jw_int(w, "skipped_by_rule", c->skipped);
+    jw_close(w, '}');
+}
+
 /* Writes "inputs", "rules", "config_sha256" and "settle_version". */
 static void stmt_json_provenance(jw *w, const statement *st)
 {
@@ -153,6 +180,8 @@ static void stmt_json_provenance(jw *w, const statement *st)
         jw_open(w, NULL, '{');
         jw_str(w, "file", st->inputs[i].file);
         jw_str(w, "sha256", st->inputs[i].sha256);
+        stmt_json_rows(w, "rows", &st->inputs[i].rows.file, &st->inputs[i].rows.lines);
+        stmt_json_rows(w, "rows_in_period", &st->inputs[i].rows.period, NULL);
         jw_close(w, '}');
     }
     jw_close(w, ']');
@@ -195,6 +224,7 @@ char *statement_to_json(const statement *st)
     jw_open(&w, NULL, '{');
     stmt_json_head(&w, st);
     stmt_json_aggregates(&w, st->agg);
+    stmt_json_rows(&w, "rows", &st->rows, NULL);
     stmt_json_fx(&w, st->agg);
     stmt_json_result(&w, st);
     stmt_json_restatements(&w, st);
@@ -235,6 +265,11 @@ static void stmt_csv_head(sbuf *b, const statement *st)
     stmt_csv_int(b, "transactions", agg_transactions(&p->total));
     stmt_csv_int(b, "duplicates", p->duplicates);
     stmt_csv_int(b, "rejected", p->rejected);
+    stmt_csv_int(b, "rows_read", rows_data(&st->rows));
+    stmt_csv_int(b, "rows_settled", st->rows.settled);
+    stmt_csv_int(b, "rows_duplicate", st->rows.duplicate);
+    stmt_csv_int(b, "rows_rejected", st->rows.rejected);
+    stmt_csv_int(b, "rows_skipped_by_rule", st->rows.skipped);
 }
 
 /* Appends the provenance rows: inputs with hashes, rules, config, version. */

@@ -148,17 +148,22 @@ static int run_exit_code(const run_ctx *rc)
 static char *run_summary(const run_ctx *rc, int64_t ms)
 {
     const run_totals *t = &rc->totals;
+    const row_counts *r = &t->row_outcomes;
     char inbox[96] = ""; /* said only when there is something to say */
     if (t->files_refused || t->files_not_regular || t->inbox_missing)
         snprintf(inbox, sizeof inbox, ", %lld refused links, %lld not files, %lld inboxes missing",
                  (long long)t->files_refused, (long long)t->files_not_regular,
                  (long long)t->inbox_missing);
-    return xasprintf("%lld files (%lld skipped, %lld quarantined, %lld waiting%s), %lld rows, "
+    return xasprintf("%lld files (%lld skipped, %lld quarantined, %lld waiting%s), %lld rows read "
+                     "(%lld settled, %lld duplicate, %lld rejected, %lld skipped by rule, "
+                     "%lld header/control/title), "
                      "%lld transactions, %lld duplicates, %lld rejected; %lld statements "
                      "(%lld held) in %lld.%03llds",
                      (long long)t->files, (long long)t->files_skipped, (long long)t->files_failed,
-                     (long long)t->files_waiting, inbox,
-                     (long long)t->rows, (long long)t->transactions, (long long)t->duplicates,
+                     (long long)t->files_waiting, inbox, (long long)t->rows_read,
+                     (long long)r->settled, (long long)r->duplicate, (long long)r->rejected,
+                     (long long)r->skipped, (long long)t->rows_other, (long long)t->transactions,
+                     (long long)t->duplicates,
                      (long long)t->rejected, (long long)t->statements, (long long)t->held,
                      (long long)(ms / 1000), (long long)(ms % 1000));
 }
@@ -203,6 +208,7 @@ static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
     int code = run_exit_code(rc);
     *summary = run_summary(rc, monotonic_ms() - t0);
     if (rc->dry_run) {
+        run_print_rejects(rc);
         state_rollback(rc->st);
         return code;
     }
@@ -252,6 +258,7 @@ static void run_free(run_ctx *rc)
     sbuf_free(&rc->audit_statements);
     sbuf_free(&rc->audit_changes);
     run_quarantine_free(rc);
+    free(rc->rejects_by_reason);
     if (rc->re)
         rules_close(rc->re);
     fx_free(rc->fx);

@@ -51,6 +51,9 @@ typedef struct file_ctx {
     bool hook;                  /* the partner's rule has one: a batch is open per file */
     bool hook_failed;           /* it raised: the file is not counted and stays in the inbox */
     int64_t skipped_by_rule;    /* rejects the hook asked for (counted in counts.rejected) */
+    /* row accounting (run_rows.c) and the rejects by reason (dry run) */
+    rows_acc rows;
+    int64_t by_reason[REJ_CODE_COUNT];
 } file_ctx;
 
 /* Remembers a business day of this file (a handful per file). */
@@ -108,6 +111,7 @@ static int file_reject(file_ctx *f, const ingest_row *row, slice id, reject_code
     free(id_s);
     free(raw);
     f->counts.rejected++;
+    f->by_reason[code]++;
     return rc;
 }
 
@@ -188,6 +192,23 @@ static int file_header(file_ctx *f, const ingest_row *row)
     return 1;
 }
 
+/*
+ * The one outcome of a data row normalised into transactions, from what its
+ * transactions did to the counts (before: the counts before the row): settled
+ * when any was counted, else rejected when any was rejected for a reason
+ * other than the rule, else skipped when the rule skipped any, else duplicate.
+ */
+static row_outcome row_outcome_of(const file_ctx *f, const file_counts *before,
+                                  int64_t skipped_before)
+{
+    int64_t skipped = f->skipped_by_rule - skipped_before;
+    if (f->counts.transactions > before->transactions)
+        return ROW_SETTLED;
+    if (f->counts.rejected - before->rejected > skipped)
+        return ROW_REJECTED;
+    return skipped ? ROW_SKIPPED : ROW_DUPLICATE;
+}
+
 /* One data row: count it for control totals, normalise, dedup, sum or reject. */
 static int file_data_row(file_ctx *f, const ingest_row *row)
 {
@@ -200,10 +221,16 @@ static int file_data_row(file_ctx *f, const ingest_row *row)
     size_t n;
     norm_reject rej;
     int rc = 0;
-    if (normalise_row(f->norm, row, out, &n, &rej) != 0)
+    file_counts before = f->counts;
+    int64_t skipped_before = f->skipped_by_rule;
+    if (normalise_row(f->norm, row, out, &n, &rej) != 0) {
         rc = file_reject(f, row, rej.id, rej.code, rej.detail, rej.day);
+        rows_note(&f->rows, rej.day, ROW_REJECTED);
+    }
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = f->hook ? file_hooked_txn(f, row, &out[i]) : file_take_txn(f, row, &out[i]);
+    if (n > 0)
+        rows_note(&f->rows, out[0].day, row_outcome_of(f, &before, skipped_before));
     if (rc == 1)
         return 1; /* the hook failed: stop reading, the file is undone */
     f->state_failed = rc != 0;
@@ -222,8 +249,12 @@ static bool is_marked_trailer(const file_ctx *f, const ingest_row *row)
 static int file_row(void *ctx, const ingest_row *row)
 {
     file_ctx *f = ctx;
-    if (row->is_header)
+    bool synthetic = row->is_header && f->pc->format == FORMAT_JSON; /* not in the file */
+    f->rows.lines.read += !synthetic;
+    if (row->is_header) {
+        f->rows.lines.header += !synthetic;
         return file_header(f, row);
+    }
     if (!f->header_done && file_header(f, NULL) != 0)
         return 1;
     if (row->is_trailer || is_marked_trailer(f, row)) {
@@ -232,6 +263,7 @@ static int file_row(void *ctx, const ingest_row *row)
         else
             control_from_csv_row(&f->pc->control, row, &f->decl);
         f->trailer_line = row->line;
+        f->rows.lines.control++;
         return 0;
     }
     if (!f->lookahead)
@@ -260,6 +292,8 @@ static int file_commit(file_ctx *f, size_t pi)
     if (f->last_day != INT32_MIN && state_rejects_fill_day(st, f->file_id, f->last_day) != 0)
         return -1;
     f->rc->unattributed |= f->last_day == INT32_MIN && f->counts.rejected > 0;
+    if (rows_commit(&f->rows, st, f->file_id, f->pc->id, f->last_day) != 0)
+        return -1;
     if (f->last_day != INT32_MIN && f->counts.rejected > 0)
         run_touch(f->rc, pi, f->last_day, true);
     if (state_cells_add(st, f->pc->id, &f->cells) != 0)
@@ -304,6 +338,11 @@ static void file_totals(run_ctx *rc, const file_ctx *f)
     rc->totals.duplicates += f->counts.duplicates;
     rc->totals.rejected += f->counts.rejected;
     rc->totals.skipped_by_rule += f->skipped_by_rule;
+    rows_totals(&f->rows, &rc->totals);
+    if (!rc->rejects_by_reason)
+        rc->rejects_by_reason = xcalloc(rc->cfg->n_partners, sizeof *rc->rejects_by_reason);
+    for (int c = 0; c < REJ_CODE_COUNT; c++)
+        rc->rejects_by_reason[f->pc - rc->cfg->partners][c] += f->by_reason[c];
 }
 
 /* The wanted JSON paths: every mapped field's name (slots without one are skipped). */
@@ -321,8 +360,12 @@ static int file_read(file_ctx *f, const char *path)
 {
     const partner_config *pc = f->pc;
     ingest_stats stats;
-    if (pc->format == FORMAT_CSV)
-        return ingest_csv_file(path, &pc->csv, file_row, f, &stats, f->err, sizeof f->err);
+    if (pc->format == FORMAT_CSV) {
+        int r = ingest_csv_file(path, &pc->csv, file_row, f, &stats, f->err, sizeof f->err);
+        f->rows.lines.title = (int64_t)stats.skipped;
+        f->rows.lines.read += (int64_t)stats.skipped;
+        return r;
+    }
     const char *paths[SLOT_COUNT], *control[2] = {pc->control.count.name, pc->control.sum.name};
     json_options o = {pc->json_records};
     size_t n_control = pc->control.trailer ? 2 : 0;
@@ -377,8 +420,10 @@ static int file_control(file_ctx *f, const char *sha)
 {
     if (!f->control)
         return 0;
-    if (f->lookahead && f->held.has)
+    if (f->lookahead && f->held.has) {
         control_from_csv_row(&f->pc->control, &f->held.row, &f->decl);
+        f->rows.lines.control++; /* the held last row is the trailer */
+    }
     char *m = f->after_trailer ? xasprintf("%s is not the last row", f->decl.where)
                                : control_check(&f->decl, &f->read, &f->pc->csv, sha);
     if (!m)
@@ -425,6 +470,8 @@ static void file_reset(file_ctx *f)
     memset(&f->counts, 0, sizeof f->counts);
     f->header_done = f->failed = f->state_failed = f->hook_failed = false;
     f->skipped_by_rule = 0;
+    rows_reset(&f->rows);
+    memset(f->by_reason, 0, sizeof f->by_reason);
     f->last_day = INT32_MIN;
     f->err[0] = 0;
     memset(&f->read, 0, sizeof f->read);

@@ -16,6 +16,7 @@
 #include "rules.h"
 #include "state.h"
 #include "tax.h"
+#include "txn.h"
 #include "tz.h"
 
 /* A (partner, period) to settle this run, by the period's first day. */
@@ -32,6 +33,9 @@ typedef struct run_totals {
     int64_t inbox_missing;      /* partners without an inbox folder: warned */
     int64_t rows, transactions, duplicates, rejected;
     int64_t skipped_by_rule;    /* part of rejected: asked for by the rule, not a data problem */
+    int64_t rows_read;          /* rows met in processed files, data or not (run_rows.c) */
+    int64_t rows_other;         /* of which header, control and title lines */
+    row_counts row_outcomes;    /* of which data rows, by outcome */
     int64_t statements, held, rule_failures;
 } run_totals;
 
@@ -51,6 +55,7 @@ typedef struct run_ctx {
     int64_t run_id;
     bool dry_run, progress;
     bool unattributed;          /* some rejects have no business day */
+    int64_t (*rejects_by_reason)[REJ_CODE_COUNT]; /* per partner, processed files only */
     int32_t today;              /* business day "now" (or $SETTLE_TODAY) */
     bool has_range;
     int32_t from_day, to_day;   /* --date / --from --to */
@@ -78,6 +83,32 @@ void run_quarantine_add(run_ctx *rc, const char *partner, const char *src, const
 /* Moves the queued files with their .reason files; -1 when any move failed (printed). */
 int run_quarantine_flush(run_ctx *rc);
 void run_quarantine_free(run_ctx *rc);
+
+/* run_rows.c: the outcome of one data row, and a file's row accounting being built. */
+typedef enum row_outcome { ROW_SETTLED, ROW_DUPLICATE, ROW_REJECTED, ROW_SKIPPED } row_outcome;
+typedef struct rows_day {
+    int32_t day;
+    row_counts c;
+} rows_day;
+typedef struct rows_acc {
+    rows_day *days;             /* owned; outcomes per business day (a handful per file) */
+    size_t n, cap;
+    row_counts unknown;         /* rows whose day is unknown (no readable time) */
+    file_lines lines;           /* rows read and the lines that are not data */
+} rows_acc;
+/* Counts one data row's outcome on its day (INT32_MIN: unknown). */
+void rows_note(rows_acc *a, int32_t day, row_outcome o);
+/* Stores the file's accounting; unknown-day rows go to last_day as its rejects do. -1 on
+ * state failure. */
+int rows_commit(rows_acc *a, state *st, int64_t file_id, const char *partner, int32_t last_day);
+/* Adds a processed file's accounting to the run's totals. */
+void rows_totals(const rows_acc *a, run_totals *t);
+/* Frees the days and zeroes everything, ready for the next file. */
+void rows_reset(rows_acc *a);
+/* Fills st->rows and every input's rows from the state; -1 on state failure. */
+int run_statement_rows(run_ctx *rc, const partner_config *pc, statement *st);
+/* Dry run: prints each partner's rejects of this run by reason code (stdout). */
+void run_print_rejects(const run_ctx *rc);
 
 /* Ingests every new file of partner `pi`; -1 only on a state/I-O failure. */
 int run_ingest_partner(run_ctx *rc, size_t pi);
@@ -118,6 +149,11 @@ int run_apply_adjustments(run_ctx *rc, const partner_config *pc, statement *st);
 int run_restate_plan(run_ctx *rc);
 int run_restate(run_ctx *rc, const run_period *rp, const char *label, bool *final, char *err,
                 size_t errlen);
+/* The first period after the one starting `first_day` whose statement is not final
+ * (where late adjustments and late rejects are reported): *out its first day. -1 on
+ * state failure. */
+int run_next_open_period(run_ctx *rc, const partner_config *pc, int32_t first_day,
+                         int32_t *out);
 
 /*
  * Compares the config's and each selected rule file's SHA-256 with those of

@@ -102,9 +102,8 @@ static int rst_now_of(run_ctx *rc, const char *partner, const char *label, bool 
     return 0;
 }
 
-/* The first period after the one starting `first_day` whose statement is not final. */
-static int next_open_period(run_ctx *rc, const partner_config *pc, int32_t first_day,
-                            int32_t *out)
+int run_next_open_period(run_ctx *rc, const partner_config *pc, int32_t first_day,
+                         int32_t *out)
 {
     int32_t day = period_last_day(pc->statement, first_day) + 1;
     for (;;) {
@@ -254,7 +253,7 @@ static int rst_add(run_ctx *rc, const run_period *rp, const statement *st, const
     int32_t target;
     char to[16];
     char *lines = lines_json(st);
-    int r = next_open_period(rc, pc, rp->first_day, &target);
+    int r = run_next_open_period(rc, pc, rp->first_day, &target);
     if (r == 0) {
         period_label(pc->statement, target, to);
         restatement_row row = {pc->id, label, to, c->cause, c->files.buf, lines,

@@ -92,10 +92,11 @@ static int build_statement(run_ctx *rc, const run_period *rp, statement *st)
     snprintf(st->rules_file, sizeof st->rules_file, "%s", config_relative(rc->cfg, pc->rules));
     snprintf(st->rules_sha256, sizeof st->rules_sha256, "%s", rc->rules_sha[rp->partner]);
     sha256_hex(rc->cfg->sha256, st->config_sha256);
-    if (state_carry_before(rc->st, pc->id, rp->first_day, &st->agg->carry_in) != 0)
+    if (state_carry_before(rc->st, pc->id, rp->first_day, &st->agg->carry_in) != 0 ||
+        state_period_inputs(rc->st, pc->id, st->agg->first_day, st->agg->last_day, add_input,
+                            st) != 0)
         return -1;
-    return state_period_inputs(rc->st, pc->id, st->agg->first_day, st->agg->last_day, add_input,
-                               st);
+    return run_statement_rows(rc, pc, st);
 }
 
 /* Adds one control mismatch to the hold reason being built (state_control_holds callback). */
@@ -223,6 +224,33 @@ int run_build_statement(run_ctx *rc, const run_period *rp, statement *st)
     return r;
 }
 
+/*
+ * Rejects this run filed under a final period (never rewritten) are reported
+ * in the exceptions.csv of the next open period, which is settled and
+ * rewritten this run; their day column names their own day. -1 on state failure.
+ */
+static int late_rejects(run_ctx *rc, const run_period *rp)
+{
+    const partner_config *pc = &rc->cfg->partners[rp->partner];
+    int32_t target;
+    int64_t n = 0;
+    char to[16];
+    if (run_next_open_period(rc, pc, rp->first_day, &target) != 0)
+        return -1;
+    period_label(pc->statement, target, to);
+    if (state_rejects_report(rc->st, pc->id, rp->first_day,
+                             period_last_day(pc->statement, rp->first_day), rc->run_id, to,
+                             &n) != 0)
+        return -1;
+    if (n > 0) {
+        run_touch(rc, rp->partner, target, false);
+        touch_label(rc, to);
+        fprintf(stderr, "settle: %s: %lld rejected rows of a final period are reported in the "
+                        "exceptions of %s\n", pc->id, (long long)n, to);
+    }
+    return 0;
+}
+
 /* Settles one period: build, rule, write, record. */
 static int settle_period(run_ctx *rc, const run_period *rp, char *err, size_t errlen)
 {
@@ -232,8 +260,11 @@ static int settle_period(run_ctx *rc, const run_period *rp, char *err, size_t er
     period_label(pc->statement, rp->first_day, label);
     if (run_restate(rc, rp, label, &final, err, errlen) != 0)
         return -1;
-    if (final)
-        return 0; /* never rewritten; restated when late data changed it */
+    if (final) { /* never rewritten; restated when late data changed it */
+        if (rp->late && late_rejects(rc, rp) != 0)
+            return snprintf(err, errlen, "%s", state_error(rc->st)), -1;
+        return 0;
+    }
     statement st = {0};
     int result = build_statement(rc, rp, &st);
     if (result == 0) {
@@ -308,7 +339,7 @@ static int write_summary(run_ctx *rc, const char *label, char *err, size_t errle
 /* Streams one reject into the exceptions writer. */
 static int write_reject(void *ctx, const reject_row *r)
 {
-    return exceptions_row(ctx, r->partner, r->file, r->line, r->id ? r->id : "", r->reason,
+    return exceptions_row(ctx, r->partner, r->file, r->line, r->day, r->id ? r->id : "", r->reason,
                           r->detail ? r->detail : "", r->raw ? r->raw : "") != 0;
 }
 
@@ -330,7 +361,7 @@ static int write_exceptions(run_ctx *rc, const char *label, char *err, size_t er
             continue;
         if (!unattributed)
             last = period_last_day(kind, first);
-        rc_ = state_rejects_each(rc->st, pc->id, first, last, write_reject, w);
+        rc_ = state_rejects_each(rc->st, pc->id, first, last, label, write_reject, w);
     }
     if (rc_ != 0) {
         exceptions_abort(w);

@@ -74,6 +74,19 @@ static const char *const migrations[] = {
     "CREATE INDEX restatements_target ON restatements(partner, target);"
     "CREATE TABLE restate_pending(partner TEXT NOT NULL, period TEXT NOT NULL,"
     "  first_day INTEGER NOT NULL, files TEXT, reason TEXT, PRIMARY KEY(partner, period));",
+    /* 6: every row accounted for (per file and business day), and rejects of a period
+     * already final reported in the exceptions of a later open period */
+    "ALTER TABLE files ADD COLUMN rows_read INTEGER;"
+    "ALTER TABLE files ADD COLUMN header_rows INTEGER;"
+    "ALTER TABLE files ADD COLUMN control_rows INTEGER;"
+    "ALTER TABLE files ADD COLUMN title_rows INTEGER;"
+    "CREATE TABLE file_rows(file_id INTEGER NOT NULL, partner TEXT NOT NULL, day INTEGER,"
+    "  settled INTEGER NOT NULL, duplicate INTEGER NOT NULL, rejected INTEGER NOT NULL,"
+    "  skipped INTEGER NOT NULL);"
+    "CREATE INDEX file_rows_day ON file_rows(partner, day);"
+    "CREATE INDEX file_rows_file ON file_rows(file_id);"
+    "ALTER TABLE rejects ADD COLUMN report TEXT;"
+    "CREATE INDEX rejects_report ON rejects(partner, report) WHERE report IS NOT NULL;",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

@@ -20,6 +20,7 @@
 #include "aggregate.h"
 #include "cells.h"
 #include "dedup.h"
+#include "statement.h"
 
 typedef struct state state;
 
@@ -155,10 +156,34 @@ typedef struct reject_row {
 int state_reject_add(state *s, int64_t file_id, const reject_row *r);
 /* Gives unknown-day rejects of a file the day `day` (the file's last good day). */
 int state_rejects_fill_day(state *s, int64_t file_id, int32_t day);
-/* Calls fn for every reject of a partner with day in [first,last] (or day unknown when
- * first > last), ordered by file then line. */
+/*
+ * Calls fn for every reject a period label's exceptions.csv lists, ordered by
+ * file then line: the partner's rejects with day in [first,last] and no later
+ * report label, plus those reported in `label` (late rejects of a period that
+ * was already final, see state_rejects_report). With first > last (label
+ * ignored): the rejects whose day is unknown.
+ */
 int state_rejects_each(state *s, const char *partner, int32_t first, int32_t last,
-                       int (*fn)(void *ctx, const reject_row *r), void *ctx);
+                       const char *label, int (*fn)(void *ctx, const reject_row *r), void *ctx);
+/*
+ * Rejects of run `run_id` with day in [first,last] (a period already final)
+ * are reported in the exceptions.csv of `label` (a later open period) instead;
+ * *n is how many were. state_rows.c.
+ */
+int state_rejects_report(state *s, const char *partner, int32_t first, int32_t last,
+                         int64_t run_id, const char *label, int64_t *n);
+
+/* Row accounting (state_rows.c); the counts are defined in statement.h. */
+/* Adds a file's row outcomes on one business day (INT32_MIN: unknown, no statement). */
+int state_file_rows_add(state *s, int64_t file_id, const char *partner, int32_t day,
+                        const row_counts *c);
+/* Stores a file's rows read and its lines that are not data. */
+int state_file_lines(state *s, int64_t file_id, const file_lines *l);
+/* Row outcomes of the partner's days [first,last], summed over its files. */
+int state_period_rows(state *s, const char *partner, int32_t first, int32_t last, row_counts *c);
+/* One processed input file's accounting: whole file, and its rows in days [first,last]. */
+int state_input_rows(state *s, const char *partner, const char *sha256, int32_t first,
+                     int32_t last, input_rows *r);
 
 /* Adds the run's cells and duplicate counts of one partner into the store. */
 int state_cells_add(state *s, const char *partner, const cell_map *m);

@@ -69,22 +69,23 @@ static void reject_from_row(sqlite3_stmt *st, reject_row *r)
 #define REJECT_COLS "SELECT partner, file, line, tx_id, reason, detail, raw, day FROM rejects "
 
 int state_rejects_each(state *s, const char *partner, int32_t first, int32_t last,
-                       int (*fn)(void *ctx, const reject_row *r), void *ctx)
+                       const char *label, int (*fn)(void *ctx, const reject_row *r), void *ctx)
 {
     bool no_day = first > last;
     sqlite3_stmt *st =
         no_day ? state_stmt(s, STMT_REJECTS_NODAY,
                             REJECT_COLS "WHERE partner=? AND day IS NULL ORDER BY file, line, id")
-               : state_stmt(s, STMT_REJECTS_DAYS,
-                            REJECT_COLS "WHERE partner=? AND day BETWEEN ? AND ? "
-                                        "ORDER BY file, line, id");
+               : state_period_query(s, STMT_REJECTS_DAYS,
+                                    REJECT_COLS "WHERE partner=?1 AND ((day BETWEEN ?2 AND ?3 "
+                                                "AND report IS NULL) OR report=?4) "
+                                                "ORDER BY file, line, id",
+                                    partner, first, last);
     if (!st)
         return -1;
-    state_bind_text(st, 1, partner);
-    if (!no_day) {
-        sqlite3_bind_int(st, 2, first);
-        sqlite3_bind_int(st, 3, last);
-    }
+    if (no_day)
+        state_bind_text(st, 1, partner);
+    else
+        state_bind_text(st, 4, label);
     int rc, stop = 0;
     while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         reject_row r;

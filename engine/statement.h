@@ -18,10 +18,38 @@ typedef struct statement_line {
     int64_t amount; /* settlement-currency minor units */
 } statement_line;
 
+/*
+ * Row accounting (SPEC section 8: every row accounted for). Every data row
+ * of a file has exactly one outcome, counted on its business day; the other
+ * lines a reader meets are counted per file, so per file
+ *   read = header + control + title + settled + duplicate + rejected + skipped
+ * and per statement read = settled + duplicate + rejected + skipped over the
+ * period's days. An outcome is per row: with `amounts:` a row of several
+ * transactions is settled when any of them was counted; else rejected when any
+ * was rejected (not by the rule); else skipped when the rule skipped any; else
+ * duplicate.
+ */
+typedef struct row_counts {
+    int64_t settled;    /* data rows with at least one transaction counted */
+    int64_t duplicate;  /* data rows whose transactions were all repeats of seen ids */
+    int64_t rejected;   /* data rows rejected (whole, or a transaction of them, none counted) */
+    int64_t skipped;    /* data rows whose transactions the rule's hook skipped */
+} row_counts;
+typedef struct file_lines {
+    int64_t read;       /* rows met: data rows, header row, control rows, skipped title lines */
+    int64_t header, control, title;
+} file_lines;
+/* One input file's accounting: the whole file, and its data rows in the period. */
+typedef struct input_rows {
+    file_lines lines;
+    row_counts file, period;
+} input_rows;
+
 /* A file that fed the statement, by content hash. */
 typedef struct statement_input {
     char *file;     /* owned; path relative to the inbox ("acme-games/2025-09-22.csv") */
     char sha256[65];
+    input_rows rows;
 } statement_input;
 
 /*
@@ -52,6 +80,7 @@ typedef struct statement {
     char config_sha256[65];
     statement_input *inputs;    /* owned array, sorted by file */
     size_t n_inputs;
+    row_counts rows;            /* data rows of the period's days, by outcome */
     char *error;                /* owned; rule failure message (status held), or NULL */
     statement_restatement *restated; /* owned array, in the order made; usually none */
     size_t n_restated;

@@ -20,6 +20,21 @@ int date_parse(const char *s, size_t n, int32_t *day);
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes incl. NUL). */
 void instant_format(int64_t utc, char buf[21]);
 
+/*
+ * The time window: instants from 1900-01-01T00:00:00Z to 2199-12-31T23:59:59Z
+ * and business days 1900-01-01 .. 2199-12-31. time_parse refuses instants
+ * outside it (TIME_BAD); a business day outside it (a zone or day_starts_at
+ * shift past an edge) is refused by the normaliser as a bad time, so every
+ * day settle stores prints as a four-digit year and its period label parses back.
+ */
+#define TIME_FIRST_DAY (-25567) /* 1900-01-01 */
+#define TIME_LAST_DAY 84005     /* 2199-12-31 */
+/* True when `day` is inside the window. */
+static inline int time_day_in_window(int32_t day)
+{
+    return day >= TIME_FIRST_DAY && day <= TIME_LAST_DAY;
+}
+
 typedef enum time_kind {
     TIME_ISO8601 = 0, /* 2025-09-22T13:45:00Z, ...+09:00, fractions; no zone = partner zone */
     TIME_EPOCH_S,     /* integer seconds, optional fraction ignored ("1695390000.123") */
@@ -35,7 +50,8 @@ typedef struct time_format {
 typedef enum time_status {
     TIME_OK = 0,
     TIME_BAD,         /* does not match the format, or not a real date/time */
-    TIME_NONEXISTENT  /* local time inside a DST gap of the partner's zone */
+    TIME_NONEXISTENT, /* local time inside a DST gap of the partner's zone */
+    TIME_OUT_OF_WINDOW /* a real time, but outside the time window (TIME_FIRST_DAY..) */
 } time_status;
 
 /*

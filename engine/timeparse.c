@@ -2,8 +2,10 @@
  * timeparse.c - timestamp text to UTC instants: ISO 8601, epoch seconds,
  * epoch milliseconds and strftime-style patterns. A hand-written reader, not
  * strptime: no locale, no allocation, strict ranges, and it never reads past
- * s[n-1] (cells are not NUL-terminated). Instants are limited to years
- * 0000..9999 so every result prints with instant_format.
+ * s[n-1] (cells are not NUL-terminated). Instants are limited to the
+ * window of timefmt.h (1900-01-01T00:00:00Z .. 2199-12-31T23:59:59Z) so every
+ * result prints with instant_format and lands in a period label that
+ * round-trips; anything outside is TIME_BAD.
  *
  * Deliberate limits: seconds are 0..59 (a leap second "60" is TIME_BAD);
  * hours are 0..23 ("24:00" is TIME_BAD); fractions are read and dropped.
@@ -12,8 +14,8 @@
 
 #include "timefmt.h"
 
-#define TP_MIN INT64_C(-62167219200) /* 0000-01-01T00:00:00Z */
-#define TP_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+#define TP_MIN ((int64_t)TIME_FIRST_DAY * 86400)        /* 1900-01-01T00:00:00Z */
+#define TP_MAX ((int64_t)TIME_LAST_DAY * 86400 + 86399) /* 2199-12-31T23:59:59Z */
 
 /* Pattern fields, as bits, for time_pattern_check. */
 enum {
@@ -241,7 +243,7 @@ static time_status tp_finish(const tp_fields *f, const tz_zone *zone, int64_t *u
     else if (tz_local_to_utc(zone, local, &u) != TZ_OK)
         return TIME_NONEXISTENT;
     if (u < TP_MIN || u > TP_MAX)
-        return TIME_BAD;
+        return TIME_OUT_OF_WINDOW;
     *utc = u;
     return TIME_OK;
 }
@@ -313,7 +315,7 @@ static time_status tp_epoch(tp_cur *c, int64_t unit, int64_t *utc)
     q = v / unit;
     q -= (v % unit != 0 && v < 0);
     if (q < TP_MIN || q > TP_MAX)
-        return TIME_BAD;
+        return TIME_OUT_OF_WINDOW;
     *utc = q;
     return TIME_OK;
 }

@@ -7,7 +7,9 @@ in a fresh temporary folder and checks what it wrote. A test file calls
 """
 import json
 import os
+import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -94,7 +96,11 @@ class Workspace:
         with open(self.path(*parts), encoding="utf-8") as f:
             return f.read()
 
-    def cleanup(self):
+    def cleanup(self, rows=True):
+        """Checks the row accounting of everything the workspace produced
+        (check_rows_accounted; rows=False skips it), then removes the folder."""
+        if rows:
+            check_rows_accounted(self)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -119,3 +125,79 @@ def tree_bytes(root):
             with open(p, "rb") as f:
                 out[os.path.relpath(p, root)] = f.read()
     return out
+
+
+ROW_OUTCOMES = ("settled", "duplicate", "rejected", "skipped_by_rule")
+SUMMARY_ROWS = re.compile(r"(\d+) rows read \((\d+) settled, (\d+) duplicate, (\d+) rejected, "
+                          r"(\d+) skipped by rule, (\d+) header/control/title\)")
+
+
+def _rows_identity(rows, what, with_lines):
+    """read = (header + control + title +) settled + duplicate + rejected + skipped_by_rule."""
+    parts = ROW_OUTCOMES + (("header", "control", "title") if with_lines else ())
+    check_eq(rows["read"], sum(rows[k] for k in parts),
+             "%s: rows read = %s" % (what, " + ".join(parts)))
+
+
+def _statement_rows(path):
+    """Checks one statement.json: its rows, each input's, and that the inputs add up."""
+    with open(path, encoding="utf-8") as f:
+        st = json.load(f)
+    what = "%s %s" % (st["partner"], st["period"])
+    _rows_identity(st["rows"], what, False)
+    agg, rows = st["aggregates"], st["rows"]
+    if st["status"] != "held":  # a held statement's aggregates may stop short (overflow)
+        check(agg["transactions"] >= rows["settled"] and agg["duplicates"] >= rows["duplicate"]
+              and agg["rejected"] >= rows["rejected"] + rows["skipped_by_rule"],
+              "%s: row outcomes %r within the aggregates (%d transactions, %d duplicates, "
+              "%d rejected)"
+              % (what, rows, agg["transactions"], agg["duplicates"], agg["rejected"]))
+    for k in ROW_OUTCOMES + ("read",):
+        check_eq(sum(i["rows_in_period"][k] for i in st["inputs"]), st["rows"][k],
+                 "%s: inputs' %s rows in the period add up to the statement's" % (what, k))
+    for i in st["inputs"]:
+        _rows_identity(i["rows"], "%s input %s" % (what, i["file"]), True)
+        _rows_identity(i["rows_in_period"], "%s input %s in the period" % (what, i["file"]), False)
+        for k in ROW_OUTCOMES:
+            check(i["rows_in_period"][k] <= i["rows"][k],
+                  "%s input %s: %s rows in the period within the file's" % (what, i["file"], k))
+
+
+def _state_rows(db):
+    """Checks every processed file in a state store: rows read = lines + data row outcomes."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'file_rows'").fetchall():
+            return  # not a store of this settle (a test's broken or old one)
+        files = con.execute(
+            "SELECT f.path, f.rows_read, f.header_rows + f.control_rows + f.title_rows, f.rows, "
+            "(SELECT coalesce(sum(settled + duplicate + rejected + skipped), 0) FROM file_rows r "
+            "WHERE r.file_id = f.id) FROM files f WHERE f.outcome = 'processed'").fetchall()
+    except sqlite3.DatabaseError:
+        return  # not a database: a test broke it on purpose
+    finally:
+        con.close()
+    for path, read, lines, data, outcomes in files:
+        check_eq(read, lines + outcomes,
+                 "%s: rows read = non-data lines + data row outcomes" % path)
+        check_eq(data, outcomes, "%s: every data row has one outcome" % path)
+
+
+def check_rows_accounted(ws, *results):
+    """Every row accounted for (SPEC section 8), on what `ws` produced: for every
+    statement.json (rows, each input's rows, inputs adding up to the statement), every
+    processed file in every state store, and the summary line of each CompletedProcess
+    in `results` (a settle run's stdout). Workspace.cleanup() calls it."""
+    for d, dirs, files in os.walk(ws.dir):
+        dirs[:] = [x for x in dirs if x not in ("inbox", "quarantine")]
+        if "statement.json" in files:
+            _statement_rows(os.path.join(d, "statement.json"))
+        if "settle.db" in files:
+            _state_rows(os.path.join(d, "settle.db"))
+    for r in results:
+        m = SUMMARY_ROWS.search(r.stdout)
+        check(m is not None, "summary line shows the row accounting: %r" % r.stdout)
+        if m:
+            n = [int(x) for x in m.groups()]
+            check_eq(n[0], sum(n[1:]), "summary: rows read = settled + duplicate + rejected + "
+                                       "skipped by rule + header/control/title")

@@ -364,6 +364,9 @@ def parse_time(text, fmt, zone):
         return None
 
 
+TIME_WINDOW = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))  # business days settle accepts
+
+
 def period_label(kind, day):
     """Statement period of a business day: daily, ISO weekly or monthly label."""
     if kind == "daily":
@@ -615,13 +618,16 @@ class Partner:
             return None, ["bad_row"]
         utc = parse_time(get("time"), p["time_fmt"], p["zone"]) if get("time") else None
         day = self.bday(utc) if utc is not None else None
+        if day is not None and not TIME_WINDOW[0] <= day <= TIME_WINDOW[1]:
+            utc = day = None                        # outside the time window: a bad time
         rid = get("id")
+        # the time is read before any check: a reject is filed under its own day when it reads
         if p["amounts"]:
             present = [(t, row[i].strip()) for t, i in cols["amounts"] if row[i].strip()]
             if not rid or not get("time") or not present:
-                return None, ["missing_field"]      # checked first: the time was never read
+                return day, ["missing_field"]
         elif not rid or not get("time") or not get("type") or not get("amount"):
-            return None, ["missing_field"]
+            return day, ["missing_field"]
         if utc is None:
             return None, ["bad_time"]
         if not p["amounts"]:

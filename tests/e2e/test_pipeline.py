@@ -128,7 +128,7 @@ def september_statement_matches_hand_figures():
     check_eq(agg["count"]["bet"], 3, "bet count")
     check_eq(agg["transactions"], 5, "transactions")
     check_eq(agg["duplicates"], 1, "the re-sent t1")
-    check_eq(agg["rejected"], 6, "rejected rows whose own day is in September")
+    check_eq(agg["rejected"], 7, "rejected rows whose own day is in September (missing id too)")
     # 10% of 770.25 = 77.025 -> half-even -> 77.02
     check_eq(st["payable"], "77.02", "share rounded half-even")
     check_eq([l["label"] for l in st["lines"]], ["GGR", "Share"], "rule lines")
@@ -158,11 +158,15 @@ def every_reject_has_its_reason_and_is_spreadsheet_safe():
     rows = exceptions(ws, "2025-09")
     reasons = sorted(r["reason"] for r in rows)
     check_eq(reasons, sorted(["duplicate_conflict", "precision", "bad_amount", "unknown_type",
-                              "bad_amount", "unknown_currency"]), "reasons")
+                              "bad_amount", "unknown_currency", "missing_field"]), "reasons")
+    # a row with a readable time is filed under its own day whatever else is bad
+    check_eq({r["reason"]: r["day"] for r in rows}["missing_field"], "2025-09-03",
+             "the id-less row keeps its own day")
     # rows without a readable time go to the file's latest counted day: 1 Oct (t10)
-    october = sorted(r["reason"] for r in exceptions(ws, "2025-10"))
-    check_eq(october, ["bad_time", "missing_field"], "time-less rejects")
-    check_eq(ws.statement("2025-10", "acme")["aggregates"]["rejected"], 2, "October counts them")
+    october = exceptions(ws, "2025-10")
+    check_eq(sorted(r["reason"] for r in october), ["bad_time"], "time-less rejects")
+    check_eq([r["day"] for r in october], ["2025-10-01"], "given the file's last day")
+    check_eq(ws.statement("2025-10", "acme")["aggregates"]["rejected"], 1, "October counts it")
     by_line = {int(r["line"]): r for r in rows}
     check_eq(by_line[7]["reason"], "duplicate_conflict", "line numbers count the header")
     check_eq(by_line[7]["id"], "t2", "id kept")
@@ -198,7 +202,7 @@ def new_drop_adds_to_the_period_without_losing_old_rejects():
     st = ws.statement("2025-09", "acme")
     check_eq(st["aggregates"]["total"]["bet"], "1130.50", "new bet added once")
     check_eq(st["aggregates"]["duplicates"], 2, "t1 re-sent in a later drop is a duplicate")
-    check_eq(len(exceptions(ws, "2025-09")), 6, "earlier rejects still reported")
+    check_eq(len(exceptions(ws, "2025-09")), 7, "earlier rejects still reported")
     check_eq(len(st["inputs"]), 2, "both files listed as inputs")
     ws.cleanup()
 

@@ -124,6 +124,8 @@ static statement make_statement(const char *partner, int exp)
     st.inputs[0].file = xstrdup("acme/2025-09-02.csv");
     strcpy(st.inputs[0].sha256, H64("a"));
     st.n_inputs = 1;
+    st.rows = (row_counts){6, 1, 1, 1};
+    st.inputs[0].rows = (input_rows){{13, 1, 1, 0}, {8, 1, 1, 1}, {6, 1, 1, 1}};
     return st;
 }
 
@@ -187,6 +189,13 @@ static const char expected_json[] =
     "    \"by_currency\": {},\n"
     "    \"by_day\": {}\n"
     "  },\n"
+    "  \"rows\": {\n"
+    "    \"read\": 9,\n"
+    "    \"settled\": 6,\n"
+    "    \"duplicate\": 1,\n"
+    "    \"rejected\": 1,\n"
+    "    \"skipped_by_rule\": 1\n"
+    "  },\n"
     "  \"fx\": [\n"
     "    {\n"
     "      \"day\": \"2025-09-04\",\n"
@@ -212,7 +221,24 @@ static const char expected_json[] =
     "  \"inputs\": [\n"
     "    {\n"
     "      \"file\": \"acme/2025-09-02.csv\",\n"
-    "      \"sha256\": \"" H64("a") "\"\n"
+    "      \"sha256\": \"" H64("a") "\",\n"
+    "      \"rows\": {\n"
+    "        \"read\": 13,\n"
+    "        \"header\": 1,\n"
+    "        \"control\": 1,\n"
+    "        \"title\": 0,\n"
+    "        \"settled\": 8,\n"
+    "        \"duplicate\": 1,\n"
+    "        \"rejected\": 1,\n"
+    "        \"skipped_by_rule\": 1\n"
+    "      },\n"
+    "      \"rows_in_period\": {\n"
+    "        \"read\": 9,\n"
+    "        \"settled\": 6,\n"
+    "        \"duplicate\": 1,\n"
+    "        \"rejected\": 1,\n"
+    "        \"skipped_by_rule\": 1\n"
+    "      }\n"
     "    }\n"
     "  ],\n"
     "  \"rules\": {\n"
@@ -311,6 +337,11 @@ static const char expected_csv[] =
     "transactions,6\n"
     "duplicates,1\n"
     "rejected,2\n"
+    "rows_read,9\n"
+    "rows_settled,6\n"
+    "rows_duplicate,1\n"
+    "rows_rejected,1\n"
+    "rows_skipped_by_rule,1\n"
     "input,acme/2025-09-02.csv\n"
     "input_sha256," H64("a") "\n"
     "rules,rules/game_provider.lua\n"
@@ -510,24 +541,27 @@ static void test_exceptions_end(void)
         return;
     char *pdir = path_join(dir, "2025-09-22");
     CHECK_EQ_INT(count_temps(pdir), 1);
-    CHECK_EQ_INT(exceptions_row(w, "acme", "acme/a.csv", 7, "T1", "bad_amount",
+    CHECK_EQ_INT(exceptions_row(w, "acme", "acme/a.csv", 7, 20353, "T1", "bad_amount",
                                 "amount \"12,3,4\"", "T1;=SUM(A1);12,3,4\n"), 0);
-    CHECK_EQ_INT(exceptions_row(w, "acme", "acme/b.csv", 0, NULL, "truncated", NULL, NULL), 0);
+    CHECK_EQ_INT(
+        exceptions_row(w, "acme", "acme/b.csv", 0, INT32_MIN, NULL, "truncated", NULL, NULL), 0);
     for (int i = 0; i < 3000; i++)
-        CHECK_EQ_INT(exceptions_row(w, "acme", "acme/big.csv", (uint64_t)i + 2, "id", "bad_time",
-                                    "time \"x\" does not match %d/%m/%Y", "1;x;2;3;4;5;6"), 0);
+        CHECK_EQ_INT(exceptions_row(w, "acme", "acme/big.csv", (uint64_t)i + 2, INT32_MIN, "id",
+                                    "bad_time", "time \"x\" does not match %d/%m/%Y",
+                                    "1;x;2;3;4;5;6"),
+                     0);
     path_list written = {0};
     CHECK_EQ_INT(exceptions_end(w, &written, err, sizeof err), 0);
     CHECK_EQ_INT(written.n, 1);
     char *text = slurp2(pdir, "exceptions.csv");
-    const char *head = "partner,file,line,id,reason,detail,raw\n"
-                       "acme,acme/a.csv,7,T1,bad_amount,\"amount \"\"12,3,4\"\"\","
+    const char *head = "partner,file,line,day,id,reason,detail,raw\n"
+                       "acme,acme/a.csv,7,2025-09-22,T1,bad_amount,\"amount \"\"12,3,4\"\"\","
                        "\"T1;=SUM(A1);12,3,4\n\"\n"
-                       "acme,acme/b.csv,,,truncated,,\n"
-                       "acme,acme/big.csv,2,id,bad_time,\"time \"\"x\"\" does not match";
+                       "acme,acme/b.csv,,,,truncated,,\n"
+                       "acme,acme/big.csv,2,,id,bad_time,\"time \"\"x\"\" does not match";
     CHECK(text && strncmp(text, head, strlen(head)) == 0);
-    CHECK(text && strstr(text, "acme,acme/big.csv,3001,id,bad_time,time \"\"x\"\"") == NULL);
-    CHECK(text && strstr(text, "acme,acme/big.csv,3001,id,bad_time,\"time \"\"x\"\"") != NULL);
+    CHECK(text && strstr(text, "acme,acme/big.csv,3001,,id,bad_time,time \"\"x\"\"") == NULL);
+    CHECK(text && strstr(text, "acme,acme/big.csv,3001,,id,bad_time,\"time \"\"x\"\"") != NULL);
     CHECK_EQ_INT(count_lines(text), 1 + 2 + 1 + 3000);
     struct stat sb;
     CHECK(written.n == 1 && stat(written.items[0], &sb) == 0 && (sb.st_mode & 0777) == 0640);
@@ -548,7 +582,7 @@ static void test_exceptions_abort(void)
     exceptions_writer *w = exceptions_begin(dir, "2025-09-22", err, sizeof err);
     CHECK(w != NULL);
     if (w) {
-        exceptions_row(w, "x", "y", 1, "z", "bad_row", "", "");
+        exceptions_row(w, "x", "y", 1, INT32_MIN, "z", "bad_row", "", "");
         CHECK_EQ_INT(count_temps(pdir), 1);
         exceptions_abort(w);
     }

@@ -372,14 +372,57 @@ static void test_epoch(void)
     CHECK_EQ_INT(parse_st(TIME_EPOCH_S, NULL, "12a", NULL), TIME_BAD);
     CHECK_EQ_INT(parse_st(TIME_EPOCH_S, NULL, "1.", NULL), TIME_BAD);
     CHECK_EQ_INT(parse_st(TIME_EPOCH_S, NULL, "99999999999999999999", NULL), TIME_BAD);
-    CHECK_EQ_INT(parse_st(TIME_EPOCH_S, NULL, "253402300800", NULL), TIME_BAD); /* year 10000 */
+    CHECK_EQ_INT(parse_st(TIME_EPOCH_S, NULL, "253402300800", NULL), TIME_OUT_OF_WINDOW);
     CHECK_EQ_INT(parse(TIME_EPOCH_MS, NULL, "1758548700123", NULL), T_1345Z);
     CHECK_EQ_INT(parse(TIME_EPOCH_MS, NULL, "-1", NULL), -1);
     CHECK_EQ_INT(parse(TIME_EPOCH_MS, NULL, "-1000", NULL), -1);
     CHECK_EQ_INT(parse(TIME_EPOCH_MS, NULL, "-1001", NULL), -2);
     CHECK_EQ_INT(parse(TIME_EPOCH_MS, NULL, "999", NULL), 0);
     CHECK_EQ_INT(parse_st(TIME_EPOCH_MS, NULL, "1.5", NULL), TIME_BAD);
-    CHECK_EQ_INT(parse_st(TIME_EPOCH_MS, NULL, "-9223372036854775808", NULL), TIME_BAD);
+    CHECK_EQ_INT(parse_st(TIME_EPOCH_MS, NULL, "-9223372036854775808", NULL), TIME_OUT_OF_WINDOW);
+}
+
+/* The time window 1900..2199: edges accepted, anything past them refused in every format. */
+static void test_window(void)
+{
+    tz_zone *seoul = zone("Asia/Seoul"), *malta = zone("Europe/Malta");
+    CHECK_EQ_INT(parse(TIME_ISO8601, NULL, "1900-01-01T00:00:00Z", seoul), INT64_C(-2208988800));
+    CHECK_EQ_INT(parse(TIME_ISO8601, NULL, "2199-12-31T23:59:59Z", seoul), INT64_C(7258118399));
+    CHECK_EQ_INT(parse_st(TIME_ISO8601, NULL, "0000-01-01T00:00:00Z", seoul), TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse_st(TIME_ISO8601, NULL, "1899-12-31T23:59:59Z", seoul), TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse_st(TIME_ISO8601, NULL, "2200-01-01T00:00:00Z", seoul), TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse_st(TIME_ISO8601, NULL, "9999-12-31", seoul), TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse_st(TIME_ISO8601, NULL, "-001-12-31", seoul), TIME_BAD);
+    /* a local time on the first day, shifted to UTC by the zone, falls before the window */
+    CHECK_EQ_INT(parse_st(TIME_ISO8601, NULL, "1900-01-01 05:00:00", seoul), TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse_st(TIME_EPOCH_S, NULL, "-2208988801", NULL), TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse(TIME_EPOCH_S, NULL, "-2208988800", NULL), INT64_C(-2208988800));
+    CHECK_EQ_INT(parse_st(TIME_EPOCH_S, NULL, "7258118400", NULL), TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse_st(TIME_EPOCH_S, NULL, "-62167219200", NULL), TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse_st(TIME_EPOCH_MS, NULL, "7258118400000", NULL), TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse(TIME_EPOCH_MS, NULL, "7258118399999", NULL), INT64_C(7258118399));
+    CHECK_EQ_INT(parse_st(TIME_PATTERN, "%d/%m/%Y %H:%M:%S", "01/01/0000 00:00:00", malta),
+                 TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse_st(TIME_PATTERN, "%d/%m/%Y", "02/01/2200", malta), TIME_OUT_OF_WINDOW);
+    CHECK_EQ_INT(parse_st(TIME_PATTERN, "%Y %j", "1899 365", malta), TIME_OUT_OF_WINDOW);
+    /* business days: the window's edges, and every label inside it round-trips */
+    CHECK(time_day_in_window(TIME_FIRST_DAY) && time_day_in_window(TIME_LAST_DAY));
+    CHECK(!time_day_in_window(TIME_FIRST_DAY - 1) && !time_day_in_window(TIME_LAST_DAY + 1));
+    CHECK_EQ_INT(days_from_civil(1900, 1, 1), TIME_FIRST_DAY);
+    CHECK_EQ_INT(days_from_civil(2199, 12, 31), TIME_LAST_DAY);
+    for (int k = PERIOD_DAILY; k <= PERIOD_MONTHLY; k++) {
+        int32_t edges[2] = {TIME_FIRST_DAY, TIME_LAST_DAY};
+        for (int e = 0; e < 2; e++) {
+            char label[16];
+            period_kind pk;
+            int32_t first = 0;
+            period_label((period_kind)k, edges[e], label);
+            CHECK_EQ_INT(period_parse(label, strlen(label), &pk, &first), 0);
+            CHECK_EQ_INT(first, period_first_day((period_kind)k, edges[e]));
+        }
+    }
+    tz_free(seoul);
+    tz_free(malta);
 }
 
 /* strftime-style patterns read in Europe/Malta (CEST, +2, in September). */
@@ -510,6 +553,7 @@ int main(void)
     test_business_day();
     test_iso();
     test_epoch();
+    test_window();
     test_patterns();
     test_pattern_check();
     test_periods();

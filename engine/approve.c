@@ -73,19 +73,16 @@ static int approve_store(state *s, const char *partner, const char *period, cons
 static int approve_audit(const settle_config *cfg, const char *partner, const char *period,
                          const char *reason)
 {
-    sbuf b;
+    audit_entry e;
     char err[256];
-    sbuf_init(&b);
-    sbuf_adds(&b, "\"partner\":");
-    sbuf_add_json_str(&b, partner, strlen(partner));
-    sbuf_adds(&b, ",\"period\":");
-    sbuf_add_json_str(&b, period, strlen(period));
-    sbuf_adds(&b, ",\"hold_reason\":");
-    sbuf_add_json_str(&b, reason, strlen(reason));
-    int rc = audit_append(cfg->paths.audit, "approve", b.buf, err, sizeof err);
+    audit_entry_begin(&e);
+    jw_str(&e.w, "partner", partner);
+    jw_str(&e.w, "period", period);
+    jw_str(&e.w, "hold_reason", reason);
+    int rc = audit_append(cfg->paths.audit, "approve", audit_entry_text(&e), err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "settle: approval stored but not audited: %s\n", err);
-    sbuf_free(&b);
+    audit_entry_free(&e);
     return rc;
 }
 

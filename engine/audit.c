@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "json_writer.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -157,6 +158,53 @@ static void audit_user(char *buf, size_t len)
         snprintf(buf, len, "%u", (unsigned)getuid());
 }
 
+void audit_entry_begin(audit_entry *e)
+{
+    sbuf_init(&e->b);
+    jw_init_members(&e->w, &e->b, JW_COMPACT);
+}
+
+const char *audit_entry_text(const audit_entry *e)
+{
+    return e->b.buf ? e->b.buf : "";
+}
+
+void audit_entry_list(audit_entry *e, const char *key, const audit_entry *list)
+{
+    jw_open(&e->w, key, '[');
+    jw_raw_members(&e->w, audit_entry_text(list));
+    jw_close(&e->w, ']');
+}
+
+char *audit_entry_take(audit_entry *e)
+{
+    char *text = e->b.buf ? sbuf_take(&e->b) : xstrdup("");
+    audit_entry_free(e);
+    return text;
+}
+
+void audit_entry_free(audit_entry *e)
+{
+    sbuf_free(&e->b);
+    jw_init_members(&e->w, &e->b, JW_COMPACT);
+}
+
+/* Appends ,"<name>":"<64 hex>" where hex is the digest of b.buf[from..) (HMAC with key). */
+static void audit_seal(jw *w, const char *name, size_t from, const char *key, size_t klen)
+{
+    char hex[65];
+    const char *text = w->b->buf + from;
+    size_t n = w->b->len - from;
+    if (key) {
+        audit_hmac_hex(key, klen, text, n, hex);
+    } else {
+        unsigned char d[32];
+        sha256_mem(text, n, d);
+        sha256_hex(d, hex);
+    }
+    jw_str(w, name, hex);
+}
+
 /*
  * Builds the complete line (hmac when key is not NULL, hash, newline) for the
  * next entry; a leading newline first when `torn`. Caller owns the result.
@@ -164,27 +212,27 @@ static void audit_user(char *buf, size_t len)
 static char *audit_line(long long seq, const char *prev, const char *event, const char *fields,
                         const char *key, size_t klen, bool torn)
 {
-    char now[21], user[64], hex[65];
+    char now[21], user[64];
     instant_format((int64_t)time(NULL), now);
     audit_user(user, sizeof user);
     sbuf b;
     sbuf_init(&b);
-    sbuf_addf(&b, "%s{\"seq\":%lld,\"time\":\"%s\",\"event\":", torn ? "\n" : "", seq, now);
-    sbuf_add_json_str(&b, event, strlen(event));
-    sbuf_addf(&b, ",\"version\":\"%s\",\"user\":", SETTLE_VERSION);
-    sbuf_add_json_str(&b, user, strlen(user));
-    if (fields && fields[0])
-        sbuf_addf(&b, ",%s", fields);
-    sbuf_addf(&b, ",\"prev\":\"%s\"", prev);
+    sbuf_adds(&b, torn ? "\n{" : "{");
     size_t from = torn ? 1 : 0;
-    if (key) {
-        audit_hmac_hex(key, klen, b.buf + from, b.len - from, hex);
-        sbuf_addf(&b, ",\"hmac\":\"%s\"", hex);
-    }
-    unsigned char d[32];
-    sha256_mem(b.buf + from, b.len - from, d);
-    sha256_hex(d, hex);
-    sbuf_addf(&b, ",\"hash\":\"%s\"}\n", hex);
+    jw w;
+    jw_init_members(&w, &b, JW_COMPACT);
+    jw_int(&w, "seq", seq);
+    jw_str(&w, "time", now);
+    jw_str(&w, "event", event);
+    jw_str(&w, "version", SETTLE_VERSION);
+    jw_str(&w, "user", user);
+    jw_raw_members(&w, fields);
+    jw_str(&w, "prev", prev);
+    if (key)
+        audit_seal(&w, "hmac", from, key, klen);
+    audit_seal(&w, "hash", from, NULL, 0);
+    jw_close(&w, '}');
+    sbuf_addc(&b, '\n');
     return sbuf_take(&b);
 }
 

@@ -22,10 +22,41 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "json_writer.h"
+
 #define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 #define AUDIT_LOG_NAME "audit.jsonl"
 #define AUDIT_KEY_ENV "SETTLE_AUDIT_KEY_FILE"
 #define AUDIT_KEY_MAX 65536 /* largest key file read, in bytes */
+
+/*
+ * The members of one entry, or the records of one list inside an entry, in
+ * the log's compact JSON: every caller builds its part of an entry with this,
+ * so the format has one owner. Usage:
+ *
+ *   audit_entry e;
+ *   audit_entry_begin(&e);
+ *   jw_str(&e.w, "partner", id);          any jw_* call on e.w
+ *   audit_entry_list(&e, "files", &list); a list built the same way, records
+ *                                         opened with jw_open(&list.w, NULL, '{')
+ *   audit_append(dir, "approve", audit_entry_text(&e), err, errlen);
+ *   audit_entry_free(&e);
+ *
+ * The text is the members without braces ("" when none), ready for
+ * audit_append or to be journalled in the state until it is appended.
+ */
+typedef struct audit_entry {
+    sbuf b;   /* owned: the text so far */
+    jw w;     /* writes into b */
+} audit_entry;
+void audit_entry_begin(audit_entry *e);
+/* The text so far (borrowed from e; "" when empty). */
+const char *audit_entry_text(const audit_entry *e);
+/* Adds "key":[<the records of list>]. */
+void audit_entry_list(audit_entry *e, const char *key, const audit_entry *list);
+/* Hands the text to the caller (never NULL) and frees e. */
+char *audit_entry_take(audit_entry *e);
+void audit_entry_free(audit_entry *e);
 
 /*
  * Appends one entry. `fields` is the JSON text of extra members without

@@ -1,6 +1,6 @@
 /*
  * report_util.h - private helpers shared by the report_*.c files only (not a
- * public engine interface): an indenting JSON writer, money cells, CSV rows,
+ * public engine interface): money cells, CSV rows,
  * the HTML page frame, safe path components and the atomic write that records
  * written paths. Ownership follows util.h: nothing here keeps a pointer.
  */
@@ -10,25 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "json_writer.h"
 #include "report.h"
 
-/* ---- JSON writer: 2-space indent, keys in call order, no trailing blanks. */
-#define JW_MAX_DEPTH 16
-typedef struct jw {
-    sbuf *b;                    /* borrowed output buffer */
-    int depth;                  /* open containers */
-    bool empty[JW_MAX_DEPTH];   /* container at depth i has no member yet */
-} jw;
-
-void jw_init(jw *w, sbuf *b);
-/* Opens an object ('{') or array ('['); key is NULL at top level or in arrays. */
-void jw_open(jw *w, const char *key, char brace);
-void jw_close(jw *w, char brace);
-void jw_str(jw *w, const char *key, const char *s); /* NULL writes null */
-void jw_int(jw *w, const char *key, int64_t v);
-void jw_money(jw *w, const char *key, int64_t v, int exponent);
-void jw_null(jw *w, const char *key);
-void jw_end(jw *w); /* final newline */
+/* ---- JSON: the engine's one writer (json_writer.h), indented for reports. */
 
 /* ---- cells */
 /* Formats money into buf (MONEY_FMT_MAX bytes); returns buf. */

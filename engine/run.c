@@ -254,9 +254,9 @@ static void run_free(run_ctx *rc)
     free(rc->periods);
     free(rc->rules_sha);
     path_list_free(&rc->written);
-    sbuf_free(&rc->audit_files);
-    sbuf_free(&rc->audit_statements);
-    sbuf_free(&rc->audit_changes);
+    audit_entry_free(&rc->audit_files);
+    audit_entry_free(&rc->audit_statements);
+    audit_entry_free(&rc->audit_changes);
     run_quarantine_free(rc);
     free(rc->rejects_by_reason);
     if (rc->re)
@@ -275,6 +275,9 @@ int settle_run(const run_options *o)
                   .to_day = o->to_day, .progress = isatty(STDERR_FILENO)};
     bool *selected = NULL;
     int code = -1, lock_fd = -1;
+    audit_entry_begin(&rc.audit_files);
+    audit_entry_begin(&rc.audit_statements);
+    audit_entry_begin(&rc.audit_changes);
     code = run_prepare(&rc, &cfg, o, &selected);
     /* A dry run before any real run works on an empty store in memory: no files. */
     bool scratch = code < 0 && rc.dry_run && !state_exists(cfg.paths.state);

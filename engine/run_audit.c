@@ -10,57 +10,52 @@
 #include "audit.h"
 #include "run_int.h"
 
-/* Appends {"file":..,"sha256":..} for every output written this run. */
-static void audit_outputs(sbuf *b, const path_list *written)
+/* Adds "outputs":[{"file":..,"sha256":..}] for every output written this run. */
+static void audit_outputs(audit_entry *e, const path_list *written)
 {
-    sbuf_adds(b, ",\"outputs\":[");
+    jw_open(&e->w, "outputs", '[');
     for (size_t i = 0; i < written->n; i++) {
         unsigned char d[32];
         char hex[65] = "unreadable";
         if (sha256_file(written->items[i], d) == 0)
             sha256_hex(d, hex);
-        sbuf_adds(b, i ? ",{\"file\":" : "{\"file\":");
-        sbuf_add_json_str(b, written->items[i], strlen(written->items[i]));
-        sbuf_addf(b, ",\"sha256\":\"%s\"}", hex);
+        jw_open(&e->w, NULL, '{');
+        jw_str(&e->w, "file", written->items[i]);
+        jw_str(&e->w, "sha256", hex);
+        jw_close(&e->w, '}');
     }
-    sbuf_addc(b, ']');
+    jw_close(&e->w, ']');
 }
 
-/* Appends the rule file hash of every partner in the run. */
-static void audit_rules(sbuf *b, const run_ctx *rc)
+/* Adds "rules":[..], the rule file hash of every partner in the run. */
+static void audit_rules(audit_entry *e, const run_ctx *rc)
 {
-    sbuf_adds(b, ",\"rules\":[");
-    bool first = true;
+    jw_open(&e->w, "rules", '[');
     for (size_t i = 0; i < rc->cfg->n_partners; i++) {
         if (!rc->selected[i])
             continue;
         const partner_config *pc = &rc->cfg->partners[i];
-        sbuf_adds(b, first ? "{\"partner\":" : ",{\"partner\":");
-        sbuf_add_json_str(b, pc->id, strlen(pc->id));
-        sbuf_adds(b, ",\"file\":");
-        sbuf_add_json_str(b, pc->rules, strlen(pc->rules));
-        sbuf_addf(b, ",\"sha256\":\"%s\"}", rc->rules_sha[i]);
-        first = false;
+        jw_open(&e->w, NULL, '{');
+        jw_str(&e->w, "partner", pc->id);
+        jw_str(&e->w, "file", pc->rules);
+        jw_str(&e->w, "sha256", rc->rules_sha[i]);
+        jw_close(&e->w, '}');
     }
-    sbuf_addc(b, ']');
+    jw_close(&e->w, ']');
 }
 
-/* Adds one change (what, partner or NULL, old and new hash) to the list. */
-static void change_add(sbuf *b, const char *what, const char *partner, const char *from,
+/* Adds one change (what, partner or NULL, old hash or "" for none, new hash) to the list. */
+static void change_add(audit_entry *list, const char *what, const char *partner, const char *from,
                        const char *to)
 {
-    sbuf_adds(b, b->len ? ",{\"what\":\"" : "{\"what\":\"");
-    sbuf_adds(b, what);
-    sbuf_addc(b, '"');
-    if (partner) {
-        sbuf_adds(b, ",\"partner\":");
-        sbuf_add_json_str(b, partner, strlen(partner));
-    }
-    if (*from)
-        sbuf_addf(b, ",\"from\":\"%s\"", from);
-    else
-        sbuf_adds(b, ",\"from\":null");
-    sbuf_addf(b, ",\"to\":\"%s\"}", to);
+    jw *w = &list->w;
+    jw_open(w, NULL, '{');
+    jw_str(w, "what", what);
+    if (partner)
+        jw_str(w, "partner", partner);
+    jw_str(w, "from", *from ? from : NULL);
+    jw_str(w, "to", to);
+    jw_close(w, '}');
 }
 
 /* Compares a hash with the one stored under `key`, records a change, stores the new one. */
@@ -98,24 +93,27 @@ char *run_audit_fields(const run_ctx *rc, int exit_code)
 {
     char cfg_sha[65];
     sha256_hex(rc->cfg->sha256, cfg_sha);
-    sbuf b;
-    sbuf_init(&b);
-    sbuf_addf(&b, "\"run_id\":%lld,\"exit_code\":%d,\"config\":", (long long)rc->run_id,
-              exit_code);
-    sbuf_add_json_str(&b, rc->cfg->path, strlen(rc->cfg->path));
-    sbuf_addf(&b, ",\"config_sha256\":\"%s\"", cfg_sha);
-    audit_rules(&b, rc);
-    sbuf_addf(&b, ",\"changes\":[%s]", rc->audit_changes.buf ? rc->audit_changes.buf : "");
-    sbuf_addf(&b, ",\"files\":[%s],\"statements\":[%s]",
-              rc->audit_files.buf ? rc->audit_files.buf : "",
-              rc->audit_statements.buf ? rc->audit_statements.buf : "");
+    audit_entry e;
+    audit_entry_begin(&e);
+    jw_int(&e.w, "run_id", rc->run_id);
+    jw_int(&e.w, "exit_code", exit_code);
+    jw_str(&e.w, "config", rc->cfg->path);
+    jw_str(&e.w, "config_sha256", cfg_sha);
+    audit_rules(&e, rc);
+    audit_entry_list(&e, "changes", &rc->audit_changes);
+    audit_entry_list(&e, "files", &rc->audit_files);
+    audit_entry_list(&e, "statements", &rc->audit_statements);
     const run_totals *t = &rc->totals;
-    sbuf_addf(&b, ",\"counts\":{\"rows\":%lld,\"transactions\":%lld,\"duplicates\":%lld,"
-                  "\"rejected\":%lld,\"statements\":%lld,\"held\":%lld}",
-              (long long)t->rows, (long long)t->transactions, (long long)t->duplicates,
-              (long long)t->rejected, (long long)t->statements, (long long)t->held);
-    audit_outputs(&b, &rc->written);
-    return sbuf_take(&b);
+    jw_open(&e.w, "counts", '{');
+    jw_int(&e.w, "rows", t->rows);
+    jw_int(&e.w, "transactions", t->transactions);
+    jw_int(&e.w, "duplicates", t->duplicates);
+    jw_int(&e.w, "rejected", t->rejected);
+    jw_int(&e.w, "statements", t->statements);
+    jw_int(&e.w, "held", t->held);
+    jw_close(&e.w, '}');
+    audit_outputs(&e, &rc->written);
+    return audit_entry_take(&e);
 }
 
 /* Appends one journalled run entry unless the log's last entry is it already. */

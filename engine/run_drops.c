@@ -61,12 +61,13 @@ static const char *kind_word(mode_t m)
 /* Adds {"file","sha256":null,"outcome","reason"} to the run's audit files. */
 static void audit_not_taken(run_ctx *rc, const char *rel, const char *outcome, const char *reason)
 {
-    sbuf *b = &rc->audit_files;
-    sbuf_adds(b, b->len ? ",{\"file\":" : "{\"file\":");
-    sbuf_add_json_str(b, rel, strlen(rel));
-    sbuf_addf(b, ",\"sha256\":null,\"outcome\":\"%s\",\"reason\":", outcome);
-    sbuf_add_json_str(b, reason, strlen(reason));
-    sbuf_addc(b, '}');
+    jw *w = &rc->audit_files.w;
+    jw_open(w, NULL, '{');
+    jw_str(w, "file", rel);
+    jw_null(w, "sha256");
+    jw_str(w, "outcome", outcome);
+    jw_str(w, "reason", reason);
+    jw_close(w, '}');
 }
 
 /*

@@ -314,19 +314,20 @@ static int file_commit(file_ctx *f, size_t pi)
 /* Adds the file's audit record to the run's list. */
 static void file_audit(file_ctx *f, const char *sha, const char *outcome)
 {
-    sbuf *b = &f->rc->audit_files;
-    sbuf_adds(b, b->len ? ",{\"file\":" : "{\"file\":");
-    sbuf_add_json_str(b, f->relpath, strlen(f->relpath));
-    sbuf_addf(b, ",\"sha256\":\"%s\",\"outcome\":\"%s\"", sha, outcome);
-    if (strcmp(outcome, "processed") == 0) /* a quarantined file counted nothing */
-        sbuf_addf(b, ",\"rows\":%lld,\"transactions\":%lld,\"duplicates\":%lld,\"rejected\":%lld",
-                  (long long)f->counts.rows, (long long)f->counts.transactions,
-                  (long long)f->counts.duplicates, (long long)f->counts.rejected);
-    if (f->err[0]) {
-        sbuf_adds(b, f->failed ? ",\"reason\":" : ",\"control\":");
-        sbuf_add_json_str(b, f->err, strlen(f->err));
+    jw *w = &f->rc->audit_files.w;
+    jw_open(w, NULL, '{');
+    jw_str(w, "file", f->relpath);
+    jw_str(w, "sha256", sha);
+    jw_str(w, "outcome", outcome);
+    if (strcmp(outcome, "processed") == 0) { /* a quarantined file counted nothing */
+        jw_int(w, "rows", f->counts.rows);
+        jw_int(w, "transactions", f->counts.transactions);
+        jw_int(w, "duplicates", f->counts.duplicates);
+        jw_int(w, "rejected", f->counts.rejected);
     }
-    sbuf_addc(b, '}');
+    if (f->err[0])
+        jw_str(w, f->failed ? "reason" : "control", f->err);
+    jw_close(w, '}');
 }
 
 /* Adds the file's counts to the run's totals. */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "config.h"
 #include "dedup.h"
 #include "fx.h"
@@ -67,9 +68,9 @@ typedef struct run_ctx {
     size_t n_labels, cap_labels;
     run_totals totals;
     path_list written;          /* outputs written this run */
-    sbuf audit_files;           /* JSON array items for the audit entry */
-    sbuf audit_statements;
-    sbuf audit_changes;         /* config / rule files changed since the last run (JSON items) */
+    audit_entry audit_files;    /* records of the audit entry's lists (audit.h), begun by run.c */
+    audit_entry audit_statements;
+    audit_entry audit_changes;  /* config / rule files changed since the last run */
     run_quarantined *quarantine;  /* unreadable files, moved after the commit */
     size_t n_quarantine, cap_quarantine;
 } run_ctx;

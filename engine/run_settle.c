@@ -166,13 +166,14 @@ static statement_row statement_row_of(const statement *st, const char *json_sha)
 /* Records the statement in the audit list. */
 static void audit_statement(run_ctx *rc, const statement *st, const char *json_sha)
 {
-    sbuf *b = &rc->audit_statements;
-    char pay[MONEY_FMT_MAX];
-    money_format(st->payable, st->agg->exponent, pay);
-    sbuf_adds(b, b->len ? ",{\"partner\":" : "{\"partner\":");
-    sbuf_add_json_str(b, st->agg->partner, strlen(st->agg->partner));
-    sbuf_addf(b, ",\"period\":\"%s\",\"status\":\"%s\",\"payable\":\"%s\",\"sha256\":\"%s\"}",
-              st->agg->label, statement_status_name(st->status), pay, json_sha);
+    jw *w = &rc->audit_statements.w;
+    jw_open(w, NULL, '{');
+    jw_str(w, "partner", st->agg->partner);
+    jw_str(w, "period", st->agg->label);
+    jw_str(w, "status", statement_status_name(st->status));
+    jw_money(w, "payable", st->payable, st->agg->exponent);
+    jw_str(w, "sha256", json_sha);
+    jw_close(w, '}');
 }
 
 /* Prints a dry-run statement line to stdout. */

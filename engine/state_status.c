@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_writer.h"
 #include "money.h"
 #include "state_int.h"
 #include "timefmt.h"
@@ -28,82 +29,7 @@ enum {
     LIMIT_APPROVALS = 12,
 };
 
-/* ------------------------------------------------------------ JSON writer */
-
-#define JW_DEPTH 8
-
-/* A small pretty-printing JSON writer: commas, indentation, one-line records. */
-typedef struct jw {
-    sbuf *b;
-    int depth;
-    bool nonempty[JW_DEPTH], oneline[JW_DEPTH];
-} jw;
-
-static void jw_indent(jw *w, int depth)
-{
-    for (int i = 0; i < depth; i++)
-        sbuf_adds(w->b, "  ");
-}
-
-/* Writes the separator before a member (or element) and its key, if any. */
-static void jw_key(jw *w, const char *key)
-{
-    if (w->depth > 0) {
-        if (w->oneline[w->depth])
-            sbuf_adds(w->b, w->nonempty[w->depth] ? ", " : "");
-        else {
-            sbuf_adds(w->b, w->nonempty[w->depth] ? ",\n" : "\n");
-            jw_indent(w, w->depth);
-        }
-        w->nonempty[w->depth] = true;
-    }
-    if (key) {
-        sbuf_add_json_str(w->b, key, strlen(key));
-        sbuf_adds(w->b, ": ");
-    }
-}
-
-/* Opens an object ('{') or array ('['); a one-line one keeps its members on one line. */
-static void jw_open(jw *w, const char *key, char brace, bool oneline)
-{
-    jw_key(w, key);
-    sbuf_addc(w->b, brace);
-    w->depth++;
-    w->nonempty[w->depth] = false;
-    w->oneline[w->depth] = oneline || w->oneline[w->depth - 1];
-}
-
-static void jw_close(jw *w, char brace)
-{
-    bool newline = w->nonempty[w->depth] && !w->oneline[w->depth];
-    w->depth--;
-    if (newline) {
-        sbuf_addc(w->b, '\n');
-        jw_indent(w, w->depth);
-    }
-    sbuf_addc(w->b, brace);
-}
-
-static void jw_str(jw *w, const char *key, const char *v)
-{
-    jw_key(w, key);
-    if (v)
-        sbuf_add_json_str(w->b, v, strlen(v));
-    else
-        sbuf_adds(w->b, "null");
-}
-
-static void jw_int(jw *w, const char *key, int64_t v)
-{
-    jw_key(w, key);
-    sbuf_addf(w->b, "%lld", (long long)v);
-}
-
-static void jw_bool(jw *w, const char *key, bool v)
-{
-    jw_key(w, key);
-    sbuf_adds(w->b, v ? "true" : "false");
-}
+/* ------------------------------------------------------------ JSON (json_writer.h) */
 
 /* An integer column, or null when the column is NULL. */
 static void jw_col_int(jw *w, const char *key, sqlite3_stmt *st, int i)
@@ -215,7 +141,7 @@ static void run_row(status_ctx *c, sqlite3_stmt *st)
     const char *outcome = run_outcome(st);
     bool audited = sqlite3_column_int(st, 5) != 0;
     if (c->json) {
-        jw_open(&c->w, NULL, '{', true);
+        jw_open_line(&c->w, NULL, '{');
         jw_int(&c->w, "id", sqlite3_column_int64(st, 0));
         jw_str(&c->w, "started", col(st, 1));
         jw_str(&c->w, "finished", col(st, 2));
@@ -248,7 +174,7 @@ static void section_runs(status_ctx *c, int64_t total)
         sqlite3_bind_int(st, 1, LIMIT_RUNS);
     if (c->json) {
         jw_int(&c->w, "runs_total", total);
-        jw_open(&c->w, "runs", '[', false);
+        jw_open(&c->w, "runs", '[');
     } else if (total == 0) {
         sbuf_adds(&c->b, "Last runs: none recorded yet\n");
     } else {
@@ -301,7 +227,7 @@ static void section_totals(status_ctx *c, const status_totals *t)
         jw_int(&c->w, "files_quarantined", t->quarantined);
         jw_int(&c->w, "control_mismatches", t->control);
         jw_int(&c->w, "rejected_rows", t->rejected);
-        jw_open(&c->w, "statement_counts", '{', true);
+        jw_open_line(&c->w, "statement_counts", '{');
         jw_int(&c->w, "held", t->held);
         jw_int(&c->w, "provisional", t->provisional);
         jw_int(&c->w, "final", t->final);
@@ -355,14 +281,14 @@ static void partner_files(status_ctx *c, const char *partner)
                          "f.outcome='processed' ORDER BY f.id DESC LIMIT 1", partner);
     bool last = next_row(c, st);
     if (c->json) {
-        jw_open(&c->w, "files", '{', true);
+        jw_open_line(&c->w, "files", '{');
         const char *keys[] = {"processed", "quarantined", "control_mismatches", "rows",
                               "transactions", "duplicates"};
         for (int i = 0; i < 6; i++)
             jw_int(&c->w, keys[i], n[i]);
         jw_close(&c->w, '}');
         if (last) {
-            jw_open(&c->w, "last_file", '{', true);
+            jw_open_line(&c->w, "last_file", '{');
             jw_str(&c->w, "path", col(st, 0));
             jw_str(&c->w, "time", col(st, 1));
             jw_int(&c->w, "run", sqlite3_column_int64(st, 2));
@@ -398,7 +324,7 @@ static void partner_quarantined(status_ctx *c, const char *partner)
     if (st)
         sqlite3_bind_int(st, 2, LIMIT_FILES);
     if (c->json) {
-        jw_open(&c->w, "quarantined", '[', false);
+        jw_open(&c->w, "quarantined", '[');
     } else if (total) {
         char note[64];
         cut_note(note, sizeof note, total < LIMIT_FILES ? total : LIMIT_FILES, total);
@@ -406,7 +332,7 @@ static void partner_quarantined(status_ctx *c, const char *partner)
     }
     while (next_row(c, st)) {
         if (c->json) {
-            jw_open(&c->w, NULL, '{', true);
+            jw_open_line(&c->w, NULL, '{');
             jw_str(&c->w, "path", col(st, 0));
             jw_str(&c->w, "reason", col(st, 1));
             jw_str(&c->w, "sha256", col(st, 2));
@@ -441,7 +367,7 @@ static void partner_control(status_ctx *c, const char *partner)
     if (st)
         sqlite3_bind_int(st, 2, LIMIT_FILES);
     if (c->json) {
-        jw_open(&c->w, "control_mismatches", '[', false);
+        jw_open(&c->w, "control_mismatches", '[');
     } else if (total) {
         char note[64];
         cut_note(note, sizeof note, total < LIMIT_FILES ? total : LIMIT_FILES, total);
@@ -449,7 +375,7 @@ static void partner_control(status_ctx *c, const char *partner)
     }
     while (next_row(c, st)) {
         if (c->json) {
-            jw_open(&c->w, NULL, '{', true);
+            jw_open_line(&c->w, NULL, '{');
             jw_str(&c->w, "path", col(st, 0));
             jw_str(&c->w, "mismatch", col(st, 1));
             jw_str(&c->w, "time", col(st, 2));
@@ -483,7 +409,7 @@ static void statement_item(status_ctx *c, sqlite3_stmt *st)
     money_format(sqlite3_column_int64(st, 7), exponent, ggr);
     const char *status = col(st, 3), *reason = col(st, 10);
     if (c->json) {
-        jw_open(&c->w, NULL, '{', true);
+        jw_open_line(&c->w, NULL, '{');
         jw_str(&c->w, "period", col(st, 0));
         jw_str(&c->w, "first_day", first);
         jw_str(&c->w, "last_day", last);
@@ -517,7 +443,7 @@ static void statement_list(status_ctx *c, const char *partner, const char *statu
         sqlite3_bind_int(st, 3, limit);
     }
     if (c->json) {
-        jw_open(&c->w, status, '[', false);
+        jw_open(&c->w, status, '[');
     } else if (total) {
         char note[64];
         cut_note(note, sizeof note, total < limit ? total : limit, total);
@@ -541,7 +467,7 @@ static void partner_periods(status_ctx *c, const char *partner)
                               "status='final'", partner);
     int64_t all = count_of(c, "SELECT count(*) FROM statements WHERE partner=?1", partner);
     if (c->json) {
-        jw_open(&c->w, "periods", '{', true);
+        jw_open_line(&c->w, "periods", '{');
         jw_int(&c->w, "total", all);
         jw_int(&c->w, "held", held);
         jw_int(&c->w, "provisional", prov);
@@ -567,7 +493,7 @@ static void partner_approvals(status_ctx *c, const char *partner)
     if (st)
         sqlite3_bind_int(st, 2, LIMIT_APPROVALS);
     if (c->json) {
-        jw_open(&c->w, "approvals", '[', false);
+        jw_open(&c->w, "approvals", '[');
     } else if (total) {
         char note[64];
         cut_note(note, sizeof note, total < LIMIT_APPROVALS ? total : LIMIT_APPROVALS, total);
@@ -575,7 +501,7 @@ static void partner_approvals(status_ctx *c, const char *partner)
     }
     while (next_row(c, st)) {
         if (c->json) {
-            jw_open(&c->w, NULL, '{', true);
+            jw_open_line(&c->w, NULL, '{');
             jw_str(&c->w, "period", col(st, 0));
             jw_str(&c->w, "approved", col(st, 1));
             jw_str(&c->w, "user", col(st, 2));
@@ -602,11 +528,11 @@ static void section_partners(status_ctx *c)
                                "UNION SELECT partner FROM rejects UNION SELECT partner FROM "
                                "approvals ORDER BY 1");
     if (c->json)
-        jw_open(&c->w, "partners", '[', false);
+        jw_open(&c->w, "partners", '[');
     while (next_row(c, st)) {
         char *partner = xstrdup(col(st, 0));
         if (c->json) {
-            jw_open(&c->w, NULL, '{', false);
+            jw_open(&c->w, NULL, '{');
             jw_str(&c->w, "partner", partner);
         } else {
             sbuf_addf(&c->b, "\nPartner %s\n", partner);
@@ -635,7 +561,7 @@ static int64_t schema_version(status_ctx *c)
 static void section_warnings(status_ctx *c, const char *const *warnings, size_t n)
 {
     if (c->json) {
-        jw_open(&c->w, "warnings", '[', false);
+        jw_open(&c->w, "warnings", '[');
         for (size_t i = 0; i < n; i++)
             jw_str(&c->w, NULL, warnings[i]);
         jw_close(&c->w, ']');
@@ -655,7 +581,7 @@ static void status_build(status_ctx *c, const char *const *warnings, size_t n_wa
     if (c->s)
         load_totals(c, &t);
     if (c->json) {
-        jw_open(&c->w, NULL, '{', false);
+        jw_open(&c->w, NULL, '{');
         jw_bool(&c->w, "state_exists", c->s != NULL);
         if (c->s)
             jw_int(&c->w, "schema_version", version);
@@ -672,14 +598,14 @@ static void status_build(status_ctx *c, const char *const *warnings, size_t n_wa
         section_runs(c, t.runs);
     } else {
         jw_int(&c->w, "runs_total", 0);
-        jw_open(&c->w, "runs", '[', false);
+        jw_open(&c->w, "runs", '[');
         jw_close(&c->w, ']');
     }
     section_totals(c, &t);
     if (c->s) {
         section_partners(c);
     } else {
-        jw_open(&c->w, "partners", '[', false);
+        jw_open(&c->w, "partners", '[');
         jw_close(&c->w, ']');
     }
     if (c->json) {
@@ -696,7 +622,7 @@ int state_status_print(state *s, FILE *out, bool json, const char *const *warnin
 {
     status_ctx c = {.s = s, .json = json};
     sbuf_init(&c.b);
-    c.w.b = &c.b;
+    jw_init(&c.w, &c.b);
     if (s && state_exec(s, "BEGIN") != 0) /* one snapshot; a deferred read never writes */
         return sbuf_free(&c.b), -1;
     status_build(&c, warnings, n_warnings);

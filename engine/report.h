@@ -1,8 +1,8 @@
 /*
  * report.h - everything settle writes for people and scripts to read
  * (SPEC section 6): statements (JSON, CSV, HTML), per-period summaries, and
- * the exceptions report. Every file is written atomically (temp + fsync +
- * rename, mode 0640) and is byte-identical for identical inputs: no run time,
+ * the exceptions report. Every file is staged (hidden temp file, fsync,
+ * mode 0640; see path_list) and is byte-identical for identical inputs: no run time,
  * host or random value appears in these files.
  *
  * Partner strings are escaped in HTML and defused in CSV: a cell starting
@@ -19,17 +19,34 @@
 #include "util.h"
 
 /*
- * Writes <reports_dir>/<label>/<partner>/statement.{json,csv,html}.
- * Returns 0, or -1 with a reason in err. Paths of written files are appended
- * to `written` (owned strings) when it is non-NULL, for the audit log.
+ * The outputs of one run, staged. Every report file is written to the hidden
+ * staging file beside its final path (staged_path: ".<name>.tmp", fsynced)
+ * and listed here with its final path and SHA-256; nothing is visible until
+ * report_publish renames them into place, after the state commit that
+ * records them (run.c). report_discard removes them instead. A path staged
+ * twice is listed once (the later bytes). The list owns its strings.
  */
 typedef struct path_list {
-    char **items;
+    char **items;          /* final paths */
+    char (*sha)[65];       /* SHA-256 (lowercase hex) of each staged file */
     size_t n, cap;
 } path_list;
-void path_list_add(path_list *l, const char *path); /* copies */
+/* Lists `path` (copied) as staged with that hash, or updates its hash. */
+void path_list_stage(path_list *l, const char *path, const char sha[65]);
 void path_list_free(path_list *l);
+/*
+ * Renames every staged file of the list into place and fsyncs its folder.
+ * Tries them all; 0, or -1 with the first failure in err (those files stay
+ * staged). The list is unchanged.
+ */
+int report_publish(const path_list *l, char *err, size_t errlen);
+/* Removes every staged file of the list (after a failed or rolled-back run) and empties it. */
+void report_discard(path_list *l);
 
+/*
+ * Stages <reports_dir>/<label>/<partner>/statement.{json,csv,html}.
+ * Returns 0, or -1 with a reason in err. Every file is added to `written`.
+ */
 int report_statement(const char *reports_dir, const statement *st, path_list *written, char *err,
                      size_t errlen);
 /* The JSON text of statement.json (caller frees); exposed for tests and preview. */
@@ -43,7 +60,7 @@ typedef struct summary_row {
 } summary_row;
 
 /*
- * Writes <reports_dir>/<label>/summary.{txt,json,html} for the rows given
+ * Stages <reports_dir>/<label>/summary.{txt,json,html} for the rows given
  * (in the order given; the caller sorts by partner).
  */
 int report_summary(const char *reports_dir, const char *label, const summary_row *rows,
@@ -51,7 +68,7 @@ int report_summary(const char *reports_dir, const char *label, const summary_row
 
 /*
  * The exceptions report of one period label, written row by row to a temp
- * file (memory stays bounded) and renamed into
+ * file (memory stays bounded) and staged as
  * <reports_dir>/<label>/exceptions.csv by exceptions_end. Header:
  * partner,file,line,day,id,reason,detail,raw  (day: the row's own business
  * day, YYYY-MM-DD, empty when unknown)
@@ -63,7 +80,7 @@ exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, 
 int exceptions_row(exceptions_writer *w, const char *partner, const char *file, uint64_t line,
                    int32_t day, const char *id, const char *reason, const char *detail,
                    const char *raw);
-/* Flushes, fsyncs and renames into place; frees w. 0, or -1 with err (temp removed). */
+/* Flushes, fsyncs and stages it in `written`; frees w. 0, or -1 with err (temp removed). */
 int exceptions_end(exceptions_writer *w, path_list *written, char *err, size_t errlen);
 /* Removes the temp file and frees w. */
 void exceptions_abort(exceptions_writer *w);

@@ -80,9 +80,7 @@ exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, 
     exceptions_writer *w = xcalloc(1, sizeof *w);
     w->dir = path_join(reports_dir, label);
     w->path = path_join(w->dir, "exceptions.csv");
-    char *name = xstrdup(".exceptions.csv.tmp");
-    w->tmp = path_join(w->dir, name);
-    free(name);
+    w->tmp = staged_path(w->path);
     if (mkdir_p(w->dir) != 0 ||
         (w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
         rep_err(err, errlen, "cannot create %s: %s", w->tmp, strerror(errno));
@@ -135,22 +133,23 @@ static int exc_finish_file(exceptions_writer *w)
 }
 
 /*
- * Makes exceptions.csv durable and visible: flush, fsync, rename, fsync the
- * directory; adds the path to written (when non-NULL) and frees w. On failure
- * -1 with a reason in err, the temp file removed, w freed.
+ * Makes the staged exceptions.csv durable: flush, fsync, close; lists it in
+ * written with its SHA-256 and frees w. On failure -1 with a reason in err,
+ * the temp file removed, w freed.
  */
 int exceptions_end(exceptions_writer *w, path_list *written, char *err, size_t errlen)
 {
+    unsigned char d[32];
     int rc = exc_finish_file(w);
-    if (rc == 0 && rename(w->tmp, w->path) != 0)
-        rc = -1;
+    if (rc == 0)
+        rc = sha256_file(w->tmp, d);
     if (rc != 0) {
         rep_err(err, errlen, "cannot write %s: %s", w->path, strerror(errno));
         unlink(w->tmp);
     } else {
-        fsync_dir(w->dir);
-        if (written)
-            path_list_add(written, w->path);
+        char sha[65];
+        sha256_hex(d, sha);
+        path_list_stage(written, w->path, sha);
     }
     exc_free(w);
     return rc;

@@ -1,8 +1,7 @@
 /*
- * report_util.c - the small pieces every report file is made of: the list
- * of written paths, CSV cells (quoted and formula-defused), HTML text and
- * page frame, money cells, and the atomic write with an operator-facing
- * reason on failure.
+ * report_util.c - the small pieces every report file is made of: CSV cells
+ * (quoted and formula-defused), HTML text and page frame, money cells, and
+ * the staged write with an operator-facing reason on failure.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,26 +10,6 @@
 
 #include "money.h"
 #include "report_util.h"
-
-/* Appends a copy of path; the list owns its strings. Out of memory exits. */
-void path_list_add(path_list *l, const char *path)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 8;
-        l->items = xrealloc(l->items, l->cap * sizeof *l->items);
-    }
-    l->items[l->n++] = xstrdup(path);
-}
-
-/* Frees every string and the array; the list is left empty and reusable. */
-void path_list_free(path_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->n = l->cap = 0;
-}
 
 /* True when s[0..n) is exactly a decimal number: -?digits(.digits)? */
 static bool csv_is_number(const char *s, size_t n)
@@ -240,18 +219,24 @@ void rep_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
- * Writes b atomically to dir/name (mode 0640, parents created) and records
- * the path in written (when non-NULL). -1 with "cannot write PATH: reason".
+ * Stages b as dir/name (hidden temp file, mode 0640, parents created) and
+ * lists it in written. -1 with "cannot write PATH: reason".
  */
 int rep_write(const char *dir, const char *name, const sbuf *b, path_list *written, char *err,
               size_t errlen)
 {
     char *path = path_join(dir, name);
-    int rc = atomic_write(path, b->buf ? b->buf : "", b->len);
-    if (rc != 0)
+    char *staged = staged_write(path, b->buf ? b->buf : "", b->len);
+    if (!staged) {
         rep_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    else if (written)
-        path_list_add(written, path);
+    } else {
+        unsigned char d[32];
+        char sha[65];
+        sha256_mem(b->buf ? b->buf : "", b->len, d);
+        sha256_hex(d, sha);
+        path_list_stage(written, path, sha);
+    }
+    free(staged);
     free(path);
-    return rc;
+    return staged ? 0 : -1;
 }

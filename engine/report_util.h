@@ -1,7 +1,7 @@
 /*
  * report_util.h - private helpers shared by the report_*.c files only (not a
  * public engine interface): money cells, CSV rows,
- * the HTML page frame, safe path components and the atomic write that records
+ * the HTML page frame, safe path components and the staged write that lists
  * written paths. Ownership follows util.h: nothing here keeps a pointer.
  */
 #ifndef SETTLE_REPORT_UTIL_H
@@ -38,7 +38,7 @@ void rep_html_row(sbuf *b, const char *cell_tag, unsigned num_mask, size_t n, ..
 bool rep_name_ok(const char *s);
 /* Formats a reason into err (may be NULL or errlen 0). */
 void rep_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* atomic_write of b to dir/name; adds the path to written. 0, or -1 with err. */
+/* Stages b as dir/name and lists it in written (see path_list). 0, or -1 with err. */
 int rep_write(const char *dir, const char *name, const sbuf *b, path_list *written, char *err,
               size_t errlen);
 

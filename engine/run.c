@@ -174,6 +174,7 @@ static int run_fail(run_ctx *rc, const char *err)
     fprintf(stderr, "settle: run failed, nothing recorded: %s\n",
             err && err[0] ? err : state_error(rc->st));
     state_rollback(rc->st);
+    report_discard(&rc->written);
     return EXIT_FAILED;
 }
 
@@ -187,7 +188,8 @@ static int run_commit(run_ctx *rc, int code, const char *summary)
     char *fields = run_audit_fields(rc, code);
     int journal = state_run_journal(rc->st, rc->run_id, fields);
     free(fields);
-    if (journal != 0 || state_run_end(rc->st, rc->run_id, now, code, summary) != 0)
+    if (journal != 0 || run_outputs_journal(rc) != 0 ||
+        state_run_end(rc->st, rc->run_id, now, code, summary) != 0)
         return -1;
     return state_commit(rc->st);
 }
@@ -214,6 +216,8 @@ static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
     }
     if (run_commit(rc, code, *summary) != 0)
         return run_fail(rc, NULL);
+    if (run_outputs_publish(rc) != 0)
+        code = EXIT_ATTENTION; /* recorded; the next run puts the staged reports in place */
     if (run_quarantine_flush(rc) != 0)
         code = EXIT_ATTENTION; /* recorded; the files stay in the inbox for the next run */
     if (run_audit_flush(rc->cfg, rc->st) != 0) { /* committed: do not claim exit 3 */
@@ -294,6 +298,8 @@ int settle_run(const run_options *o)
         fprintf(stderr, "settle: cannot open state: %s\n", err);
         code = EXIT_FAILED;
     }
+    if (code < 0 && !rc.dry_run && run_publish_pending(&cfg, rc.st) != 0)
+        code = EXIT_FAILED; /* an earlier run's reports cannot be put in place: stop */
     if (code < 0 && !rc.dry_run && run_audit_flush(&cfg, rc.st) != 0) /* an earlier run cut off: repair */
         fprintf(stderr, "settle: warning: an earlier run's audit entry is still missing\n");
     char *summary = NULL;

@@ -47,6 +47,13 @@ int run_load_tables(const settle_config *cfg, fx_table **fx, tax_table **tax, di
  * Call with the run lock held.
  */
 int run_audit_flush(const settle_config *cfg, state *st);
+/*
+ * Puts in place the reports of an earlier run that was committed but stopped
+ * before renaming them (run_publish.c): each staged file whose SHA-256 is the
+ * one recorded is renamed; one already in place is left; one lost is named in
+ * a warning. 0, or -1 (printed) when a rename or the state fails.
+ */
+int run_publish_pending(const settle_config *cfg, state *st);
 int settle_check(const char *config);
 /* `settle approve`: releases a statement held by control totals (see approve.c). */
 int settle_approve(const char *config, const char *partner, const char *period);

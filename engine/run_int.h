@@ -162,6 +162,14 @@ int run_next_open_period(run_ctx *rc, const partner_config *pc, int32_t first_da
  * entry and stores the new hashes. -1 on state failure.
  */
 int run_audit_changes(run_ctx *rc);
+/*
+ * run_publish.c: the staged outputs of the run listed in its transaction
+ * (run_outputs_journal, -1 on state failure); renamed into place after the
+ * commit (run_outputs_publish, -1 with a message when some stay staged).
+ */
+int run_outputs_journal(run_ctx *rc);
+int run_outputs_publish(run_ctx *rc);
+
 /* The run's audit entry fields (files, statements, outputs with hashes); caller frees. */
 char *run_audit_fields(const run_ctx *rc, int exit_code);
 

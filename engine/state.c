@@ -87,6 +87,11 @@ static const char *const migrations[] = {
     "CREATE INDEX file_rows_file ON file_rows(file_id);"
     "ALTER TABLE rejects ADD COLUMN report TEXT;"
     "CREATE INDEX rejects_report ON rejects(partner, report) WHERE report IS NOT NULL;",
+    /* 7: why an approval was given (settle approve --reason) */
+    "ALTER TABLE approvals ADD COLUMN reason TEXT;",
+    /* 8: the outputs a committed run has not yet renamed into place (state_outputs.c) */
+    "CREATE TABLE run_outputs(run_id INTEGER NOT NULL, file TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL, PRIMARY KEY(run_id, file)) WITHOUT ROWID;",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

@@ -67,6 +67,22 @@ int state_run_journal(state *s, int64_t run_id, const char *audit_fields);
 int state_run_unaudited(state *s, int64_t *run_id, char **audit_fields);
 int state_run_audited(state *s, int64_t run_id);
 
+/*
+ * The outputs of a committed run that are not in place yet. A run stages its
+ * reports (report.h), lists each in its own transaction (state_output_add:
+ * the path relative to the reports folder and the SHA-256 of its bytes),
+ * commits, renames them into place and then forgets them
+ * (state_outputs_done). A run that died in between left its list here; the
+ * next run finishes the renames first (run_publish.c). state_outputs_each
+ * calls fn(ctx, file, sha256) per pending output, oldest run first, until fn
+ * returns non-zero (that value is returned). Outside a run transaction each
+ * call is its own transaction. 0, or -1 with the state error.
+ */
+int state_output_add(state *s, int64_t run_id, const char *file, const char *sha256);
+int state_outputs_each(state *s, int (*fn)(void *ctx, const char *file, const char *sha256),
+                       void *ctx);
+int state_outputs_done(state *s);
+
 /* Files. `seen` is set when this partner already processed a file with that hash (a
  * quarantined one does not count: its bytes are read again if they come back). */
 int state_file_seen(state *s, const char *partner, const char *sha256, bool *seen);

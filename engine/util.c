@@ -452,19 +452,26 @@ int fsync_dir(const char *dir)
     return rc;
 }
 
-/* See util.h: temp file + fsync + rename + fsync(dir); no partial file on failure. */
-int atomic_write(const char *path, const void *data, size_t n)
+char *staged_path(const char *path)
 {
     char *dir = path_dir(path);
-    if (mkdir_p(dir) != 0) {
-        free(dir);
-        return -1;
-    }
     /* Hidden and fixed per target: only one run writes at a time (the lock), and a
      * leftover from a killed run is never seen as a report and is reused next time. */
     char *tmp = xasprintf("%s/.%s.tmp", dir, path_base(path));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
-    int rc = -1, e = 0;
+    free(dir);
+    return tmp;
+}
+
+/* See util.h: the folder made, temp file written and fsynced; nothing left on failure. */
+char *staged_write(const char *path, const void *data, size_t n)
+{
+    char *dir = path_dir(path);
+    int made = mkdir_p(dir), e = errno;
+    free(dir);
+    if (made != 0)
+        return errno = e, NULL;
+    char *tmp = staged_path(path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640), rc = -1;
     if (fd >= 0) {
         if (fchmod(fd, 0640) == 0 && write_all(fd, data, n) == 0 && fsync(fd) == 0)
             rc = 0;
@@ -473,19 +480,41 @@ int atomic_write(const char *path, const void *data, size_t n)
             rc = -1;
             e = errno;
         }
-        if (rc == 0 && rename(tmp, path) != 0) {
-            rc = -1;
-            e = errno;
-        }
         if (rc != 0)
             unlink(tmp);
-        else
-            fsync_dir(dir);
     } else {
         e = errno;
     }
-    free(tmp);
+    if (rc != 0) {
+        free(tmp);
+        tmp = NULL;
+    }
+    errno = e;
+    return tmp;
+}
+
+/* See util.h: rename, then fsync the folder. */
+int staged_publish(const char *staged, const char *path)
+{
+    if (rename(staged, path) != 0)
+        return -1;
+    char *dir = path_dir(path);
+    int rc = fsync_dir(dir), e = errno;
     free(dir);
+    errno = e;
+    return rc;
+}
+
+/* See util.h: staged_write + staged_publish; no partial file on failure. */
+int atomic_write(const char *path, const void *data, size_t n)
+{
+    char *tmp = staged_write(path, data, n);
+    if (!tmp)
+        return -1;
+    int rc = staged_publish(tmp, path), e = errno;
+    if (rc != 0 && access(tmp, F_OK) == 0)
+        unlink(tmp);
+    free(tmp);
     errno = e;
     return rc;
 }

@@ -117,6 +117,18 @@ void sha256_mem(const void *p, size_t n, unsigned char out[32]);
  * Returns 0, or -1 with errno set and no visible partial file.
  */
 int atomic_write(const char *path, const void *data, size_t n);
+/*
+ * The two halves of atomic_write, for outputs that must stay invisible until
+ * something else (the state commit) has happened. staged_path is the hidden
+ * staging name of `path`: <dir>/.<name>.tmp (caller frees). staged_write
+ * creates the folder, writes and fsyncs that file (mode 0640) and returns its
+ * path (caller frees), or NULL with errno set and nothing left behind; `path`
+ * itself is untouched. staged_publish renames the staged file onto `path` and
+ * fsyncs the folder: 0, or -1 with errno set.
+ */
+char *staged_path(const char *path);
+char *staged_write(const char *path, const void *data, size_t n);
+int staged_publish(const char *staged, const char *path);
 /* fsyncs a directory so a rename inside it survives a crash. 0, or -1 with errno. */
 int fsync_dir(const char *dir);
 /* mkdir -p with mode 0750. Returns 0 or -1 with errno set. */

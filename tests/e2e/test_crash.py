@@ -61,8 +61,8 @@ def audit_runs(ws):
         return [json.loads(l).get("run_id") for l in f if '"event":"run"' in l]
 
 
-def reference():
-    ws = sample_workspace()
+def reference(rows=60000):
+    ws = sample_workspace(rows)
     r = run(ws, "run")
     check(r.returncode in (0, 1), "reference run (stderr: %s)" % r.stderr[-500:])
     want, _ = reports(ws)
@@ -146,6 +146,9 @@ def full_disk_fails_cleanly_and_rerun_recovers():
         check_eq(r.returncode, 3, "limit %d: the run fails with exit 3 (stdout %s stderr %s)"
                  % (limit, r.stdout[-200:], r.stderr[-300:]))
         check("settle:" in r.stderr, "limit %d: says why: %s" % (limit, r.stderr[-300:]))
+        got, hidden = reports(ws)
+        check_eq(sorted(got), [], "limit %d: exit 3 leaves no report visible" % limit)
+        check_eq(hidden, [], "limit %d: and no staged file behind" % limit)
         r = run(ws, "run")
         check(r.returncode in (0, 1), "limit %d: the next run works (%s)" % (limit, r.stderr[-300:]))
         got, hidden = reports(ws)
@@ -153,6 +156,33 @@ def full_disk_fails_cleanly_and_rerun_recovers():
                  "limit %d: byte-identical reports after recovery" % limit)
         check_eq(sorted(got), sorted(want), "limit %d: same files" % limit)
         ws.cleanup()
+
+
+@test
+def reports_stay_staged_until_the_commit_and_a_cut_off_publish_is_finished():
+    want, _ = reference(rows=2000)
+    ws = sample_workspace(rows=2000)
+    target = sorted(k for k in want if k.endswith("statement.json"))[0]
+    blocker = ws.path("var", "reports", target)
+    os.makedirs(blocker)                          # rename onto a folder fails after the commit
+    r = run(ws, "run")
+    check_eq(r.returncode, 1, "committed, one report not in place: exit 1 (%s)" % r.stderr[-300:])
+    check("the next run puts its reports in place" in r.stderr, "says so: %s" % r.stderr[-300:])
+    got, hidden = reports(ws)
+    check_eq(hidden, [os.path.join(os.path.dirname(target), "." + os.path.basename(target)
+                                   + ".tmp")], "the blocked report is still staged")
+    os.rmdir(blocker)
+    r = run(ws, "run")
+    check(r.returncode in (0, 1), "next run (%s)" % r.stderr[-300:])
+    check("0 files (" in r.stdout, "it takes nothing new: %s" % r.stdout)
+    got, hidden = reports(ws)
+    check_eq(hidden, [], "nothing left staged")
+    check_eq(sorted(got), sorted(want), "the same report files as one clean run")
+    check_eq([k for k in want if got.get(k) != want[k]], [], "byte-identical")
+    check_eq(audit_runs(ws), [1, 2], "both runs audited")
+    v = verify(ws)
+    check_eq(v.returncode, 0, "the audit chain and outputs verify: %s%s" % (v.stdout, v.stderr))
+    ws.cleanup()
 
 
 done()

@@ -419,14 +419,48 @@ static void test_not_utf8(void)
     CHECK(utf8_escaped("caf\xc3\xa9", &n) == NULL);
 }
 
-/* Writes a statement into dir and returns the written list (caller frees). */
+/* Stages a statement into dir and publishes it; the written list is the caller's to free. */
 static int write_statement(const char *dir, const statement *st, path_list *written)
 {
     char err[256] = "";
     int rc = report_statement(dir, st, written, err, sizeof err);
+    if (rc == 0)
+        rc = report_publish(written, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "report_statement: %s\n", err);
     return rc;
+}
+
+/* Staged outputs are invisible until published; discarding removes them. */
+static void test_staged_until_published(void)
+{
+    char *dir = path_join(tmp_root, "staged");
+    statement st = make_statement("acme", 2);
+    char err[256] = "";
+    path_list w = {0};
+    CHECK_EQ_INT(report_statement(dir, &st, &w, err, sizeof err), 0);
+    CHECK_EQ_INT(w.n, 3);
+    char *sdir = xasprintf("%s/2025-09/acme", dir);
+    struct stat sb;
+    CHECK(w.n == 3 && stat(w.items[0], &sb) != 0); /* not visible yet */
+    CHECK_EQ_INT(count_temps(sdir), 3);
+    char *json = statement_to_json(&st), sha[65];
+    unsigned char d[32];
+    sha256_mem(json, strlen(json), d);
+    sha256_hex(d, sha);
+    CHECK(w.n == 3 && strcmp(w.sha[0], sha) == 0); /* the hash of the staged bytes */
+    report_discard(&w);
+    CHECK_EQ_INT(w.n, 0);
+    CHECK_EQ_INT(count_temps(sdir), 0);
+    CHECK_EQ_INT(report_statement(dir, &st, &w, err, sizeof err), 0);
+    CHECK_EQ_INT(report_publish(&w, err, sizeof err), 0);
+    CHECK(w.n == 3 && stat(w.items[0], &sb) == 0);
+    CHECK_EQ_INT(count_temps(sdir), 0);
+    path_list_free(&w);
+    free(json);
+    free(sdir);
+    statement_free(&st);
+    free(dir);
 }
 
 /* The three statement files: written, listed, escaped, defused, mode 0640. */
@@ -553,6 +587,8 @@ static void test_exceptions_end(void)
     path_list written = {0};
     CHECK_EQ_INT(exceptions_end(w, &written, err, sizeof err), 0);
     CHECK_EQ_INT(written.n, 1);
+    CHECK_EQ_INT(count_temps(pdir), 1); /* staged until published */
+    CHECK_EQ_INT(report_publish(&written, err, sizeof err), 0);
     char *text = slurp2(pdir, "exceptions.csv");
     const char *head = "partner,file,line,day,id,reason,detail,raw\n"
                        "acme,acme/a.csv,7,2025-09-22,T1,bad_amount,\"amount \"\"12,3,4\"\"\","
@@ -630,6 +666,7 @@ static void test_summary(void)
     path_list w = {0};
     CHECK_EQ_INT(report_summary(dir, "2025-09", rows, 2, &w, err, sizeof err), 0);
     CHECK_EQ_INT(w.n, 3);
+    CHECK_EQ_INT(report_publish(&w, err, sizeof err), 0);
     char *pdir = path_join(dir, "2025-09");
     char *txt = slurp2(pdir, "summary.txt"), *json = slurp2(pdir, "summary.json");
     char *html = slurp2(pdir, "summary.html");
@@ -644,6 +681,8 @@ static void test_summary(void)
     CHECK(html && strstr(html, "EUR-&gt;KRW") && strstr(html, "badge held"));
     CHECK(html && strstr(html, "1 statement held for review"));
     CHECK_EQ_INT(report_summary(dir, "2025-09", rows, 2, &w, err, sizeof err), 0);
+    CHECK_EQ_INT(w.n, 3); /* the same paths staged again are listed once */
+    CHECK_EQ_INT(report_publish(&w, err, sizeof err), 0);
     char *txt2 = slurp2(pdir, "summary.txt");
     CHECK(txt && txt2 && strcmp(txt, txt2) == 0);
     free(txt);
@@ -680,6 +719,7 @@ int main(void)
     test_rerun_identical();
     test_unwritable();
     test_exceptions_end();
+    test_staged_until_published();
     test_exceptions_abort();
     test_summary();
     remove_tree(tmp_root);

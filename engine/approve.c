@@ -1,8 +1,10 @@
 /*
- * approve.c - `settle approve --partner ID --period P`: an operator has
- * reviewed a statement held because a file's control totals did not match,
- * and releases it. The approval is stored and audited; the next `settle run`
- * issues the statement (held statements are settled again on every run).
+ * approve.c - `settle approve --partner ID --period P --reason TEXT`: an
+ * operator has reviewed a statement held because a file's control totals did
+ * not match, and releases it. Who (the operating-system account, never an
+ * environment variable), when and why are stored and audited; the next
+ * `settle run` issues the statement (held statements are settled again on
+ * every run) and shows the approval in it (SPEC section 11).
  *
  * Only control-total holds can be approved: a missing FX rate or a failing
  * rule has no figures to approve; its cause must be fixed instead.
@@ -55,13 +57,10 @@ static int approve_check(state *s, const char *partner, const char *period, char
 }
 
 /* Stores the approval in its own transaction. 0 or EXIT_FAILED. */
-static int approve_store(state *s, const char *partner, const char *period, const char *reason)
+static int approve_store(state *s, const char *partner, const char *period,
+                         const statement_approval *a)
 {
-    char now[21];
-    instant_format((int64_t)time(NULL), now);
-    const char *user = getenv("USER");
-    if (state_begin(s) == 0 &&
-        state_approval_add(s, partner, period, now, user ? user : "unknown", reason) == 0 &&
+    if (state_begin(s) == 0 && state_approval_add(s, partner, period, a) == 0 &&
         state_commit(s) == 0)
         return 0;
     fprintf(stderr, "settle: cannot store the approval: %s\n", state_error(s));
@@ -69,16 +68,18 @@ static int approve_store(state *s, const char *partner, const char *period, cons
     return EXIT_FAILED;
 }
 
-/* Appends the "approve" audit entry. */
+/* Appends the "approve" audit entry (its "user" is the approver, a->by). */
 static int approve_audit(const settle_config *cfg, const char *partner, const char *period,
-                         const char *reason)
+                         const statement_approval *a)
 {
     audit_entry e;
     char err[256];
     audit_entry_begin(&e);
     jw_str(&e.w, "partner", partner);
     jw_str(&e.w, "period", period);
-    jw_str(&e.w, "hold_reason", reason);
+    jw_str(&e.w, "approved_by", a->by);
+    jw_str(&e.w, "reason", a->reason);
+    jw_str(&e.w, "hold_reason", a->hold_reason);
     int rc = audit_append(cfg->paths.audit, "approve", audit_entry_text(&e), err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "settle: approval stored but not audited: %s\n", err);
@@ -86,29 +87,48 @@ static int approve_audit(const settle_config *cfg, const char *partner, const ch
     return rc;
 }
 
-int settle_approve(const char *config, const char *partner, const char *period)
+/* The approval to record: this OS account, now, the reason given, the hold released. */
+static void approve_fill(statement_approval *a, const char *reason, char *hold_reason)
+{
+    char now[21], user[64];
+    instant_format((int64_t)time(NULL), now);
+    audit_os_user(user, sizeof user);
+    a->by = xstrdup(user);
+    a->at = xstrdup(now);
+    a->reason = xstrdup(reason);
+    a->hold_reason = hold_reason;
+}
+
+int settle_approve(const char *config, const char *partner, const char *period,
+                   const char *reason)
 {
     settle_config cfg;
     if (approve_config(config, partner, &cfg) != 0)
         return EXIT_USAGE;
     int fd = -1, lk = run_lock(cfg.paths.state, &fd);
     int code = lk == -1 ? EXIT_LOCKED : lk < -1 ? EXIT_FAILED : 0;
-    char err[256], *reason = NULL;
+    char err[256], *hold = NULL;
+    statement_approval a = {0};
     state *s = code ? NULL : state_open(cfg.paths.state, err, sizeof err);
     if (!code && !s)
         code = (fprintf(stderr, "settle: cannot open state: %s\n", err), EXIT_FAILED);
     if (!code && run_audit_flush(&cfg, s) != 0)
         fprintf(stderr, "settle: warning: an earlier run's audit entry is still missing\n");
     if (!code)
-        code = approve_check(s, partner, period, &reason);
-    if (!code)
-        code = approve_store(s, partner, period, reason);
-    if (!code && approve_audit(&cfg, partner, period, reason) != 0)
+        code = approve_check(s, partner, period, &hold);
+    if (!code) {
+        approve_fill(&a, reason, hold);
+        code = approve_store(s, partner, period, &a);
+    }
+    if (!code && approve_audit(&cfg, partner, period, &a) != 0)
         code = EXIT_ATTENTION;
-    if (reason && code != EXIT_FAILED && code != EXIT_USAGE)
-        printf("settle: approved %s %s (held: %s); the next `settle run` issues it\n", partner,
-               period, reason);
-    free(reason);
+    if (a.by && code != EXIT_FAILED && code != EXIT_USAGE)
+        printf("settle: approved %s %s as %s (held: %s); the next `settle run` issues it\n",
+               partner, period, a.by, a.hold_reason);
+    if (a.by)
+        statement_approval_free(&a);
+    else
+        free(hold);
     state_close(s);
     run_unlock(fd);
     config_free(&cfg);

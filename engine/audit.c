@@ -148,14 +148,14 @@ static void audit_chain_tail(const char *line, long long *seq, char prev[65])
         snprintf(prev, 65, "%s", AUDIT_GENESIS);
 }
 
-/* Who ran settle: the login name of the real uid, else the uid number. */
-static void audit_user(char *buf, size_t len)
+void audit_os_user(char *buf, size_t len)
 {
-    struct passwd *pw = getpwuid(getuid());
+    uid_t uid = geteuid();
+    struct passwd *pw = getpwuid(uid);
     if (pw)
         snprintf(buf, len, "%s", pw->pw_name);
     else
-        snprintf(buf, len, "%u", (unsigned)getuid());
+        snprintf(buf, len, "%u", (unsigned)uid);
 }
 
 void audit_entry_begin(audit_entry *e)
@@ -214,7 +214,7 @@ static char *audit_line(long long seq, const char *prev, const char *event, cons
 {
     char now[21], user[64];
     instant_format((int64_t)time(NULL), now);
-    audit_user(user, sizeof user);
+    audit_os_user(user, sizeof user);
     sbuf b;
     sbuf_init(&b);
     sbuf_adds(&b, torn ? "\n{" : "{");

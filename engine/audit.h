@@ -71,6 +71,13 @@ void audit_entry_free(audit_entry *e);
 int audit_append(const char *dir, const char *event, const char *fields, char *err, size_t errlen);
 
 /*
+ * Who is running settle: the login name of the effective uid from the
+ * password database (getpwuid(geteuid())), else the uid number; never an
+ * environment variable such as $USER. Written into buf (cut to fit).
+ */
+void audit_os_user(char *buf, size_t len);
+
+/*
  * Sets *found when the last complete entry of <dir>/audit.jsonl contains
  * `needle` (false when there is no log yet). 0, or -1 with errno.
  */

@@ -25,7 +25,8 @@ static const char usage_main[] =
     "           take new drops, settle touched periods, write reports and audit\n"
     "  check    [-c FILE]   validate config, FX and tax tables, rule files, run rule tests\n"
     "  status   [-c FILE] [--json]   files, periods and last runs from the state\n"
-    "  approve  [-c FILE] --partner ID --period P   release a statement held by control totals\n"
+    "  approve  [-c FILE] --partner ID --period P --reason TEXT   release a statement held by\n"
+    "           control totals; you and your reason are recorded\n"
     "  preview  [-c FILE] --partner ID --period P --rules FILE   candidate rules vs the issued\n"
     "           statement, line by line; writes nothing\n"
     "  audit verify [-c FILE]   re-check the audit chain and the hash of every output\n"
@@ -62,12 +63,14 @@ static const char usage_status[] =
     "their status (provisional, final, held) and the last run.\n";
 
 static const char usage_approve[] =
-    "usage: settle approve [-c FILE] --partner ID --period P\n"
+    "usage: settle approve [-c FILE] --partner ID --period P --reason TEXT\n"
     "\n"
     "Releases a statement held because a file's control totals (trailer or manifest)\n"
-    "did not match what was read, after you have reviewed it. The approval is stored\n"
-    "and audited; the next `settle run` issues the statement. P is the period label\n"
-    "as in the reports: 2025-09-22, 2025-W39 or 2025-09.\n";
+    "did not match what was read, after you have reviewed it. --reason (required) says\n"
+    "why it may be released. The approver is the operating-system account running this\n"
+    "command (never $USER); who, when and why are stored in the state, written into\n"
+    "the statement the next `settle run` issues, and appended to the audit log. P is\n"
+    "the period label as in the reports: 2025-09-22, 2025-W39 or 2025-09.\n";
 
 static const char usage_preview[] =
     "usage: settle preview [-c FILE] --partner ID --period P --rules FILE\n"
@@ -108,7 +111,7 @@ static int parse_day(const char *opt, const char *text, int32_t *day)
 }
 
 enum { OPT_DATE = 256, OPT_FROM, OPT_TO, OPT_PARTNER, OPT_DRY, OPT_JSON, OPT_HELP, OPT_PERIOD,
-       OPT_RULES };
+       OPT_RULES, OPT_REASON };
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'}, {"date", required_argument, NULL, OPT_DATE},
@@ -116,13 +119,14 @@ static const struct option long_opts[] = {
     {"partner", required_argument, NULL, OPT_PARTNER}, {"dry-run", no_argument, NULL, OPT_DRY},
     {"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP},
     {"period", required_argument, NULL, OPT_PERIOD}, {"rules", required_argument, NULL, OPT_RULES},
-    {NULL, 0, NULL, 0},
+    {"reason", required_argument, NULL, OPT_REASON}, {NULL, 0, NULL, 0},
 };
 
 typedef struct cli {
     const char *config;
     const char *period;
     const char *rules;
+    const char *reason;
     run_options run;
     bool json, help, has_date, has_from, has_to;
 } cli;
@@ -144,6 +148,7 @@ static int cli_option(cli *c, int opt, const char *arg, int argc)
     case OPT_JSON: c->json = true; return 0;
     case OPT_PERIOD: c->period = arg; return 0;
     case OPT_RULES: c->rules = arg; return 0;
+    case OPT_REASON: c->reason = arg; return 0;
     case OPT_HELP: c->help = true; return 0;
     default: return -1;
     }
@@ -273,14 +278,29 @@ int settle_status(const char *path, bool json)
     return code;
 }
 
-/* `settle approve`: needs exactly one --partner and a --period. */
+/* True when s holds something other than blanks. */
+static bool has_text(const char *s)
+{
+    for (; s && *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return true;
+    return false;
+}
+
+/* `settle approve`: needs exactly one --partner, a --period and a non-blank --reason. */
 static int cli_approve(const cli *c, const char *cfg)
 {
     if (c->run.n_partners != 1 || !c->period) {
         fprintf(stderr, "settle: approve needs --partner ID and --period P\n%s", usage_approve);
         return EXIT_USAGE;
     }
-    return settle_approve(cfg, c->run.partners[0], c->period);
+    if (!has_text(c->reason)) {
+        fprintf(stderr, "settle: approve needs --reason TEXT: say why the statement may be "
+                        "released (it is recorded with your account in the state, the statement "
+                        "and the audit log)\n%s", usage_approve);
+        return EXIT_USAGE;
+    }
+    return settle_approve(cfg, c->run.partners[0], c->period, c->reason);
 }
 
 /* `settle preview`: exactly one --partner, a --period and --rules. */

@@ -39,13 +39,23 @@ static void sth_head(sbuf *b, const statement *st)
     sbuf_adds(b, "</p>\n");
 }
 
-/* Appends the hold banner and the rule error, when there are any. */
+/* Appends the hold banner, the approval that released a hold and the rule error, when there are any. */
 static void sth_alerts(sbuf *b, const statement *st)
 {
     const char *hold = st->hold_reason ? st->hold_reason : st->agg->hold_reason;
     if (st->status == ST_HELD) {
         sbuf_adds(b, "<div class=\"hold\"><strong>Held for review:</strong> ");
         rep_html_elem(b, NULL, NULL, hold ? hold : "no reason recorded");
+        sbuf_adds(b, "</div>\n");
+    }
+    if (st->approval) {
+        sbuf_adds(b, "<div class=\"approval\"><strong>Released by approval:</strong> ");
+        rep_html_elem(b, NULL, NULL, st->approval->by);
+        sbuf_adds(b, " at ");
+        rep_html_elem(b, NULL, NULL, st->approval->at);
+        sbuf_adds(b, ": ");
+        const char *why = st->approval->reason;
+        rep_html_elem(b, NULL, NULL, why ? why : "(no reason recorded)");
         sbuf_adds(b, "</div>\n");
     }
     if (st->error) {

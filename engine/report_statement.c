@@ -193,7 +193,7 @@ static void stmt_json_provenance(jw *w, const statement *st)
     jw_str(w, "settle_version", SETTLE_VERSION);
 }
 
-/* Writes the identifying header fields, partner through error. */
+/* Writes the identifying header fields, partner through error and approval. */
 static void stmt_json_head(jw *w, const statement *st)
 {
     const period_agg *p = st->agg;
@@ -212,6 +212,14 @@ static void stmt_json_head(jw *w, const statement *st)
         jw_str(w, "hold_reason", stmt_hold_reason(st));
     if (st->error)
         jw_str(w, "error", st->error);
+    if (st->approval) {
+        jw_open(w, "approval", '{');
+        jw_str(w, "approved_by", st->approval->by);
+        jw_str(w, "approved_at", st->approval->at);
+        jw_str(w, "reason", st->approval->reason);
+        jw_str(w, "hold_reason", st->approval->hold_reason);
+        jw_close(w, '}');
+    }
 }
 
 /* The statement.json text; caller frees. Never NULL (out of memory exits). */
@@ -262,6 +270,11 @@ static void stmt_csv_head(sbuf *b, const statement *st)
         rep_csv_row(b, 2, "hold_reason", stmt_hold_reason(st));
     if (st->error)
         rep_csv_row(b, 2, "error", st->error);
+    if (st->approval) {
+        rep_csv_row(b, 2, "approved_by", st->approval->by);
+        rep_csv_row(b, 2, "approved_at", st->approval->at);
+        rep_csv_row(b, 2, "approval_reason", st->approval->reason);
+    }
     stmt_csv_int(b, "transactions", agg_transactions(&p->total));
     stmt_csv_int(b, "duplicates", p->duplicates);
     stmt_csv_int(b, "rejected", p->rejected);

@@ -56,7 +56,8 @@ int run_audit_flush(const settle_config *cfg, state *st);
 int run_publish_pending(const settle_config *cfg, state *st);
 int settle_check(const char *config);
 /* `settle approve`: releases a statement held by control totals (see approve.c). */
-int settle_approve(const char *config, const char *partner, const char *period);
+int settle_approve(const char *config, const char *partner, const char *period,
+                   const char *reason);
 /*
  * `settle preview`: settles one period with a candidate rule file and prints the
  * difference from the issued statement (see preview.c). Writes nothing. Exit 0 no

@@ -115,13 +115,17 @@ int run_control_hold(run_ctx *rc, const partner_config *pc, statement *st)
     sbuf b;
     sbuf_init(&b);
     bool approved = false;
+    statement_approval a;
     int r = state_control_holds(rc->st, pc->id, st->agg->first_day, st->agg->last_day,
                                 add_control_hold, &b);
     if (r == 0 && b.len)
-        r = state_approval_get(rc->st, pc->id, st->agg->label, &approved);
+        r = state_approval_get(rc->st, pc->id, st->agg->label, &a, &approved);
     if (r == 0 && b.len && !approved) {
         st->status = ST_HELD;
         st->hold_reason = sbuf_take(&b);
+    } else if (r == 0 && approved) { /* the statement says who released it and why */
+        st->approval = xmalloc(sizeof *st->approval);
+        *st->approval = a;
     }
     sbuf_free(&b);
     return r;

@@ -158,10 +158,16 @@ int state_restate_pending_days(state *s, const char *partner,
 int state_run_inputs(state *s, const char *partner, int32_t first, int32_t last, int64_t run_id,
                      int (*fn)(void *ctx, const char *path, const char *sha256), void *ctx);
 
-/* Approvals (settle approve): a held statement released for issue. */
-int state_approval_get(state *s, const char *partner, const char *period, bool *approved);
-int state_approval_add(state *s, const char *partner, const char *period, const char *when_utc,
-                       const char *user, const char *hold_reason);
+/*
+ * Approvals (settle approve): a held statement released for issue, by whom
+ * (the OS account), when, why (--reason) and which hold. state_approval_get
+ * fills *a (strings owned by the caller: statement_approval_free) and sets
+ * *found; a is zeroed when there is none. 0, or -1 with the state error.
+ */
+int state_approval_get(state *s, const char *partner, const char *period, statement_approval *a,
+                       bool *found);
+int state_approval_add(state *s, const char *partner, const char *period,
+                       const statement_approval *a);
 
 /* Rejected rows; day INT32_MIN when unknown (filled later by state_rejects_fill_day). */
 typedef struct reject_row {

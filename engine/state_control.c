@@ -5,6 +5,7 @@
  */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "state_int.h"
 
@@ -48,35 +49,53 @@ int state_control_holds(state *s, const char *partner, int32_t first, int32_t la
     return st ? state_each_pair(s, st, fn, ctx) : -1;
 }
 
-int state_approval_get(state *s, const char *partner, const char *period, bool *approved)
+/* A text column copied, or NULL. */
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    return v ? xstrdup(v) : NULL;
+}
+
+int state_approval_get(state *s, const char *partner, const char *period, statement_approval *a,
+                       bool *found)
 {
     sqlite3_stmt *st = state_stmt(s, STMT_APPROVAL_GET,
-                                  "SELECT 1 FROM approvals WHERE partner=? AND period=?");
+                                  "SELECT user, approved, reason, hold_reason FROM approvals "
+                                  "WHERE partner=? AND period=?");
+    memset(a, 0, sizeof *a);
+    *found = false;
     if (!st)
         return -1;
     state_bind_text(st, 1, partner);
     state_bind_text(st, 2, period);
     int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = true;
+        a->by = col_dup(st, 0);
+        a->at = col_dup(st, 1);
+        a->reason = col_dup(st, 2);
+        a->hold_reason = col_dup(st, 3);
+    }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return state_fail(s, "state: approvals");
-    *approved = rc == SQLITE_ROW;
     return 0;
 }
 
-int state_approval_add(state *s, const char *partner, const char *period, const char *when_utc,
-                       const char *user, const char *hold_reason)
+int state_approval_add(state *s, const char *partner, const char *period,
+                       const statement_approval *a)
 {
     sqlite3_stmt *st = state_stmt(s, STMT_APPROVAL_ADD,
                                   "INSERT OR REPLACE INTO approvals(partner, period, approved, "
-                                  "user, hold_reason) VALUES(?,?,?,?,?)");
+                                  "user, hold_reason, reason) VALUES(?,?,?,?,?,?)");
     if (!st)
         return -1;
     state_bind_text(st, 1, partner);
     state_bind_text(st, 2, period);
-    state_bind_text(st, 3, when_utc);
-    state_bind_text(st, 4, user);
-    state_bind_text(st, 5, hold_reason);
+    state_bind_text(st, 3, a->at);
+    state_bind_text(st, 4, a->by);
+    state_bind_text(st, 5, a->hold_reason);
+    state_bind_text(st, 6, a->reason);
     return state_done(s, st);
 }
 

@@ -487,7 +487,7 @@ static void partner_approvals(status_ctx *c, const char *partner)
 {
     int64_t total = count_of(c, "SELECT count(*) FROM approvals WHERE partner=?1", partner);
     sqlite3_stmt *st = prep_partner(
-        c, "SELECT a.period, a.approved, a.user, a.hold_reason, s.status FROM approvals a "
+        c, "SELECT a.period, a.approved, a.user, a.hold_reason, s.status, a.reason FROM approvals a "
            "LEFT JOIN statements s ON s.partner=a.partner AND s.period=a.period "
            "WHERE a.partner=?1 ORDER BY a.approved DESC, a.period DESC LIMIT ?2", partner);
     if (st)
@@ -507,14 +507,17 @@ static void partner_approvals(status_ctx *c, const char *partner)
             jw_str(&c->w, "user", col(st, 2));
             jw_str(&c->w, "hold_reason", col(st, 3));
             jw_str(&c->w, "statement_status", col(st, 4));
+            jw_str(&c->w, "reason", col(st, 5));
             jw_close(&c->w, '}');
             continue;
         }
         const char *now = col(st, 4);
-        sbuf_addf(&c->b, "    %-11s approved %s by %s; statement now %s%s\n      was held: %s\n",
+        sbuf_addf(&c->b, "    %-11s approved %s by %s; statement now %s%s\n      was held: %s\n"
+                         "      reason: %s\n",
                   col(st, 0), col(st, 1), col(st, 2) ? col(st, 2) : "unknown",
                   now ? now : "missing", now && !strcmp(now, "held") ? " (the next run issues it)" : "",
-                  col(st, 3) ? col(st, 3) : "(no reason recorded)");
+                  col(st, 3) ? col(st, 3) : "(no reason recorded)",
+                  col(st, 5) ? col(st, 5) : "(none recorded)");
     }
     sqlite3_finalize(st);
     if (c->json)

@@ -31,6 +31,15 @@ void statement_add_line(statement *st, const char *label, int64_t amount)
     st->n_lines = n + 1;
 }
 
+void statement_approval_free(statement_approval *a)
+{
+    free(a->by);
+    free(a->at);
+    free(a->reason);
+    free(a->hold_reason);
+    memset(a, 0, sizeof *a);
+}
+
 /*
  * Appends one restatement entry (period and cause copied by value, files
  * copied; NULL files become ""), resized to fit like the lines.
@@ -76,5 +85,8 @@ void statement_free(statement *st)
     for (size_t i = 0; i < st->n_restated; i++)
         free(st->restated[i].files);
     free(st->restated);
+    if (st->approval)
+        statement_approval_free(st->approval);
+    free(st->approval);
     memset(st, 0, sizeof *st);
 }

@@ -66,6 +66,15 @@ typedef struct statement_restatement {
     int64_t issued_carry_out, restated_carry_out;
 } statement_restatement;
 
+/* Who released a held statement with `settle approve`, when and why (all owned). */
+typedef struct statement_approval {
+    char *by;           /* the operating-system account that ran settle approve */
+    char *at;           /* UTC time of the approval, "YYYY-MM-DDTHH:MM:SSZ" */
+    char *reason;       /* --reason as given */
+    char *hold_reason;  /* the hold it released */
+} statement_approval;
+void statement_approval_free(statement_approval *a); /* frees the strings, not a itself */
+
 typedef struct statement {
     period_agg *agg;            /* owned */
     char *kind;                 /* owned; partner kind, for display */
@@ -84,6 +93,7 @@ typedef struct statement {
     char *error;                /* owned; rule failure message (status held), or NULL */
     statement_restatement *restated; /* owned array, in the order made; usually none */
     size_t n_restated;
+    statement_approval *approval; /* owned; set when an approval released a control-total hold */
 } statement;
 
 void statement_free(statement *st);

@@ -9,6 +9,8 @@ Figures are worked out by hand in the comments.
 import gzip
 import json
 import os
+import pwd
+import sqlite3
 
 from harness import Workspace, check, check_eq, done, test
 
@@ -115,14 +117,59 @@ def trailer_mismatch_holds_until_approved():
     check_eq(ws.statement("2025-09", "beta")["status"], "provisional", "beta still settles")
     r = ws.settle("run", env=TODAY)
     check_eq(ws.statement("2025-09", "alpha")["status"], "held", "still held on the next run")
-    r = ws.settle("approve", "--partner", "alpha", "--period", "2025-09")
+    r = ws.settle("approve", "--partner", "alpha", "--period", "2025-09", "--reason", "checked")
     check_eq(r.returncode, 0, "approved (stderr: %s)" % r.stderr)
-    r = ws.settle("approve", "--partner", "beta", "--period", "2025-09")
+    r = ws.settle("approve", "--partner", "beta", "--period", "2025-09", "--reason", "checked")
     check_eq(r.returncode, 2, "beta is not held: nothing to approve")
     r = ws.settle("run", env=TODAY)
     check_eq(ws.statement("2025-09", "alpha")["status"], "provisional", "issued after approval")
     events = [json.loads(l)["event"] for l in ws.read("var", "audit", "audit.jsonl").splitlines()]
     check("approve" in events, "approval audited: %s" % events)
+    ws.cleanup()
+
+
+@test
+def approval_names_the_os_account_and_needs_a_reason():
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    ws = workspace("    control: { trailer: true, marker: TRL }")
+    ws.write("inbox/alpha/a.csv", ALPHA + "TRL;4;150,50\n")
+    ws.settle("run", env=TODAY)
+    r = ws.settle("approve", "--partner", "alpha", "--period", "2025-09")
+    check_eq(r.returncode, 2, "no --reason: usage error")
+    check("approve needs --reason TEXT" in r.stderr, "says what is missing: %s" % r.stderr)
+    r = ws.settle("approve", "--partner", "alpha", "--period", "2025-09", "--reason", "  ")
+    check_eq(r.returncode, 2, "a blank --reason is no reason")
+    db = sqlite3.connect(ws.path("var", "state", "settle.db"))
+    check_eq(db.execute("SELECT count(*) FROM approvals").fetchone()[0], 0, "nothing stored")
+    db.close()
+    why = "row 4 lost in transit; partner confirmed 150,50 by phone (ticket 881)"
+    r = ws.settle("approve", "--partner", "alpha", "--period", "2025-09", "--reason", why,
+                  env={"USER": "mallory", "LOGNAME": "mallory"})
+    check_eq(r.returncode, 0, "approved (stderr: %s)" % r.stderr)
+    check(("as %s " % me) in r.stdout, "names the approver: %s" % r.stdout)
+    db = sqlite3.connect(ws.path("var", "state", "settle.db"))
+    row = db.execute("SELECT user, reason, hold_reason FROM approvals").fetchone()
+    db.close()
+    check_eq(row[:2], (me, why), "state: the OS account, not $USER, and the reason")
+    check("trailer at line 5" in row[2], "state: the hold it released")
+    entry = [json.loads(l) for l in ws.read("var", "audit", "audit.jsonl").splitlines()][-1]
+    check_eq((entry["event"], entry["user"], entry["approved_by"], entry["reason"]),
+             ("approve", me, me, why), "audit: who and why")
+    ws.settle("run", env=dict(TODAY, USER="mallory"))
+    st = ws.statement("2025-09", "alpha")
+    check_eq(st["status"], "provisional", "issued")
+    a = st.get("approval") or {}
+    check_eq((a.get("approved_by"), a.get("reason")), (me, why), "statement.json: who and why")
+    check(a.get("approved_at", "").endswith("Z") and "trailer at line 5" in a.get("hold_reason", ""),
+          "statement.json: when, and the hold released: %r" % a)
+    csv = ws.read("var", "reports", "2025-09", "alpha", "statement.csv")
+    check("approved_by,%s\n" % me in csv and "approval_reason," in csv and "ticket 881" in csv,
+          "statement.csv carries the approval")
+    html = ws.read("var", "reports", "2025-09", "alpha", "statement.html")
+    check("Released by approval:" in html and "ticket 881" in html, "statement.html too")
+    check("mallory" not in json.dumps(st) + csv + html, "$USER appears nowhere")
+    beta = ws.statement("2025-09", "beta")
+    check("approval" not in beta, "an unapproved statement has no approval")
     ws.cleanup()
 
 

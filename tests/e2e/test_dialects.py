@@ -351,7 +351,8 @@ def trailer_mismatch_holds_only_what_the_file_feeds():
         check(all(c[-1] for c in want["_control"][p]), p + " controls match (oracle)")
     # the operator looked at it: approve releases the statement
     p, lab = sorted(held)[0]
-    r = ws.settle("approve", "--partner", p, "--period", lab, env=LATE)
+    r = ws.settle("approve", "--partner", p, "--period", lab, "--reason", "late file checked",
+                  env=LATE)
     check_eq(r.returncode, 0, "settle approve %s %s (stderr: %s)" % (p, lab, r.stderr[-300:]))
     r = ws.settle("run", env=LATE)             # the next run issues it
     st = ws.statement(lab, p)

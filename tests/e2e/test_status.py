@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import os
+import pwd
 
 from harness import Workspace, check, check_eq, done, test
 
@@ -63,6 +64,7 @@ BETA = ("id,time,type,amount\n"
 _GZ = gzip.compress(b"id,time,type,amount\nq1,2025-09-04T10:00:00Z,bet,1.00\n" * 50)
 TRUNCATED_GZ = _GZ[:len(_GZ) // 2]
 TODAY = {"SETTLE_TODAY": "2025-09-20", "USER": "tester"}
+ME = pwd.getpwuid(os.geteuid()).pw_name   # the approver: the OS account, never $USER
 HOLD = "trailer at line 5: 4 rows declared, 3 read"
 
 
@@ -139,14 +141,15 @@ def text_shows_every_fact():
     check("rejected rows 1" in out, "beta's rejected row counted")
     check("2025-08     payable 12.34 EUR" in out, "final period with its payable")
     check("2025-09     payable 7.00 EUR" in out, "provisional period with its payable")
-    r = ws.settle("approve", "--partner", "alpha", "--period", "2025-09", env=TODAY)
+    r = ws.settle("approve", "--partner", "alpha", "--period", "2025-09", "--reason",
+                  "trailer checked with the partner", env=TODAY)
     check_eq(r.returncode, 0, "approved (stderr: %s)" % r.stderr)
     out = ws.settle("status").stdout
-    check("approved" in out and "by tester; statement now held (the next run issues it)" in out,
+    check("approved" in out and "by %s; statement now held (the next run issues it)" % ME in out,
           "approval pending the next run: %s" % out)
     ws.settle("run", env=TODAY)
     out = ws.settle("status").stdout
-    check("by tester; statement now provisional" in out, "approval applied: %s" % out)
+    check("by %s; statement now provisional" % ME in out, "approval applied: %s" % out)
     check("run 2" in out and out.index("run 2") < out.index("run 1"), "newest run first")
     ws.cleanup()
 
@@ -198,11 +201,13 @@ def json_has_every_fact_under_documented_keys():
              "provisional statement")
     check_eq(beta["provisional"][0]["hold_reason"], None, "no hold_reason when not held")
 
-    ws.settle("approve", "--partner", "alpha", "--period", "2025-09", env=TODAY)
+    ws.settle("approve", "--partner", "alpha", "--period", "2025-09", "--reason",
+                  "trailer checked with the partner", env=TODAY)
     doc = status_json(ws)
     a = partner(doc, "alpha")["approvals"]
     check_eq([(x["period"], x["user"], x["statement_status"]) for x in a],
-             [("2025-09", "tester", "held")], "approval recorded, not issued yet")
+             [("2025-09", ME, "held")], "approval recorded, not issued yet")
+    check_eq([x["reason"] for x in a], ["trailer checked with the partner"], "with its reason")
     check(a and HOLD in a[0]["hold_reason"] and a[0]["approved"].endswith("Z"), "approval fields")
     ws.settle("run", env=TODAY)
     doc = status_json(ws)

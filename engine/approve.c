@@ -69,8 +69,8 @@ static int approve_store(state *s, const char *partner, const char *period,
 }
 
 /* Appends the "approve" audit entry (its "user" is the approver, a->by). */
-static int approve_audit(const settle_config *cfg, const char *partner, const char *period,
-                         const statement_approval *a)
+static int approve_audit(const settle_config *cfg, state *s, const char *partner,
+                         const char *period, const statement_approval *a)
 {
     audit_entry e;
     char err[256];
@@ -80,7 +80,8 @@ static int approve_audit(const settle_config *cfg, const char *partner, const ch
     jw_str(&e.w, "approved_by", a->by);
     jw_str(&e.w, "reason", a->reason);
     jw_str(&e.w, "hold_reason", a->hold_reason);
-    int rc = audit_append(cfg->paths.audit, "approve", audit_entry_text(&e), err, sizeof err);
+    int rc = audit_append_anchored(s, cfg->paths.audit, "approve", audit_entry_text(&e), err,
+                                   sizeof err);
     if (rc != 0)
         fprintf(stderr, "settle: approval stored but not audited: %s\n", err);
     audit_entry_free(&e);
@@ -120,7 +121,7 @@ int settle_approve(const char *config, const char *partner, const char *period,
         approve_fill(&a, reason, hold);
         code = approve_store(s, partner, period, &a);
     }
-    if (!code && approve_audit(&cfg, partner, period, &a) != 0)
+    if (!code && approve_audit(&cfg, s, partner, period, &a) != 0)
         code = EXIT_ATTENTION;
     if (a.by && code != EXIT_FAILED && code != EXIT_USAGE)
         printf("settle: approved %s %s as %s (held: %s); the next `settle run` issues it\n",

@@ -137,15 +137,14 @@ done:
 }
 
 /* Extracts "seq" and "hash" of the last entry (genesis values when none). */
-static void audit_chain_tail(const char *line, long long *seq, char prev[65])
+static void audit_chain_tail(const char *line, audit_head *h)
 {
-    *seq = 0;
-    snprintf(prev, 65, "%s", AUDIT_GENESIS);
+    h->seq = 0;
     if (strncmp(line, "{\"seq\":", 7) == 0)
-        *seq = atoll(line + 7);
+        h->seq = atoll(line + 7);
     size_t before;
-    if (!audit_split_hash(line, strlen(line), &before, prev))
-        snprintf(prev, 65, "%s", AUDIT_GENESIS);
+    if (!audit_split_hash(line, strlen(line), &before, h->hash))
+        snprintf(h->hash, sizeof h->hash, "%s", AUDIT_GENESIS);
 }
 
 void audit_os_user(char *buf, size_t len)
@@ -189,10 +188,13 @@ void audit_entry_free(audit_entry *e)
     jw_init_members(&e->w, &e->b, JW_COMPACT);
 }
 
-/* Appends ,"<name>":"<64 hex>" where hex is the digest of b.buf[from..) (HMAC with key). */
-static void audit_seal(jw *w, const char *name, size_t from, const char *key, size_t klen)
+/*
+ * Appends ,"<name>":"<64 hex>" where hex is the digest of b.buf[from..) (HMAC
+ * with key, else SHA-256), also copied to hex.
+ */
+static void audit_seal(jw *w, const char *name, size_t from, const char *key, size_t klen,
+                       char hex[65])
 {
-    char hex[65];
     const char *text = w->b->buf + from;
     size_t n = w->b->len - from;
     if (key) {
@@ -206,13 +208,14 @@ static void audit_seal(jw *w, const char *name, size_t from, const char *key, si
 }
 
 /*
- * Builds the complete line (hmac when key is not NULL, hash, newline) for the
- * next entry; a leading newline first when `torn`. Caller owns the result.
+ * Builds the complete line (hmac when key is not NULL, hash, newline) of the
+ * entry after `last`; a leading newline first when `torn`. Sets *next to the
+ * new entry's seq and hash. Caller owns the result.
  */
-static char *audit_line(long long seq, const char *prev, const char *event, const char *fields,
-                        const char *key, size_t klen, bool torn)
+static char *audit_line(const audit_head *last, const char *event, const char *fields,
+                        const char *key, size_t klen, bool torn, audit_head *next)
 {
-    char now[21], user[64];
+    char now[21], user[64], hmac[65];
     instant_format((int64_t)time(NULL), now);
     audit_os_user(user, sizeof user);
     sbuf b;
@@ -221,34 +224,34 @@ static char *audit_line(long long seq, const char *prev, const char *event, cons
     size_t from = torn ? 1 : 0;
     jw w;
     jw_init_members(&w, &b, JW_COMPACT);
-    jw_int(&w, "seq", seq);
+    next->seq = last->seq + 1;
+    jw_int(&w, "seq", next->seq);
     jw_str(&w, "time", now);
     jw_str(&w, "event", event);
     jw_str(&w, "version", SETTLE_VERSION);
     jw_str(&w, "user", user);
     jw_raw_members(&w, fields);
-    jw_str(&w, "prev", prev);
+    jw_str(&w, "prev", last->hash);
     if (key)
-        audit_seal(&w, "hmac", from, key, klen);
-    audit_seal(&w, "hash", from, NULL, 0);
+        audit_seal(&w, "hmac", from, key, klen, hmac);
+    audit_seal(&w, "hash", from, NULL, 0, next->hash);
     jw_close(&w, '}');
     sbuf_addc(&b, '\n');
     return sbuf_take(&b);
 }
 
-/* Writes the next entry after the log's last line to fd. 0, or -1 with errno. */
+/* Writes the next entry after the log's last line to fd; *next is its head. 0, or -1 with errno. */
 static int audit_write(int fd, const char *event, const char *fields, const char *key,
-                       size_t klen)
+                       size_t klen, audit_head *next)
 {
     sbuf last;
     sbuf_init(&last);
     bool torn;
     int rc = -1;
     if (audit_last_line(fd, &last, &torn) == 0) {
-        long long seq;
-        char prev[65];
-        audit_chain_tail(last.buf ? last.buf : "", &seq, prev);
-        char *line = audit_line(seq + 1, prev, event, fields, key, klen, torn);
+        audit_head head;
+        audit_chain_tail(last.buf ? last.buf : "", &head);
+        char *line = audit_line(&head, event, fields, key, klen, torn, next);
         size_t n = strlen(line);
         if (write(fd, line, n) == (ssize_t)n && fsync(fd) == 0)
             rc = 0;
@@ -258,8 +261,10 @@ static int audit_write(int fd, const char *event, const char *fields, const char
     return rc;
 }
 
-int audit_append(const char *dir, const char *event, const char *fields, char *err, size_t errlen)
+int audit_append(const char *dir, const char *event, const char *fields, audit_head *written,
+                 char *err, size_t errlen)
 {
+    audit_head next;
     char *path = path_join(dir, AUDIT_LOG_NAME), *key = NULL, kerr[300];
     size_t klen = 0;
     if (audit_key_load(&key, &klen, kerr, sizeof kerr) < 0)
@@ -270,8 +275,10 @@ int audit_append(const char *dir, const char *event, const char *fields, char *e
         fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0)
         snprintf(err, errlen, "cannot open audit log %s: %s", path, strerror(errno));
-    else if ((rc = audit_write(fd, event, fields, key, klen)) != 0)
+    else if ((rc = audit_write(fd, event, fields, key, klen, &next)) != 0)
         snprintf(err, errlen, "cannot append to audit log %s: %s", path, strerror(errno));
+    if (rc == 0 && written)
+        *written = next;
     if (fd >= 0)
         close(fd);
     if (key)
@@ -281,20 +288,36 @@ int audit_append(const char *dir, const char *event, const char *fields, char *e
     return rc;
 }
 
-int audit_last_contains(const char *dir, const char *needle, bool *found)
+/* The last complete line of <dir>/audit.jsonl into line (empty without a log). 0, or -1 with errno. */
+static int audit_read_last(const char *dir, sbuf *line)
 {
     char *path = path_join(dir, AUDIT_LOG_NAME);
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     free(path);
-    *found = false;
     if (fd < 0)
         return errno == ENOENT ? 0 : -1;
-    sbuf last;
     bool torn;
+    int rc = audit_last_line(fd, line, &torn);
+    close(fd);
+    return rc;
+}
+
+int audit_head_read(const char *dir, audit_head *h)
+{
+    sbuf last;
     sbuf_init(&last);
-    rc = audit_last_line(fd, &last, &torn);
+    int rc = audit_read_last(dir, &last);
+    audit_chain_tail(rc == 0 && last.buf ? last.buf : "", h);
+    sbuf_free(&last);
+    return rc;
+}
+
+int audit_last_contains(const char *dir, const char *needle, bool *found)
+{
+    sbuf last;
+    sbuf_init(&last);
+    int rc = audit_read_last(dir, &last);
     *found = rc == 0 && last.buf && strstr(last.buf, needle) != NULL;
     sbuf_free(&last);
-    close(fd);
     return rc;
 }

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "json_writer.h"
+#include "state.h"
 
 #define AUDIT_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 #define AUDIT_LOG_NAME "audit.jsonl"
@@ -58,6 +59,18 @@ void audit_entry_list(audit_entry *e, const char *key, const audit_entry *list);
 char *audit_entry_take(audit_entry *e);
 void audit_entry_free(audit_entry *e);
 
+/* Where the chain ends: the seq and hash of an entry (0 and AUDIT_GENESIS: no entry yet). */
+typedef struct audit_head {
+    long long seq;
+    char hash[65];
+} audit_head;
+
+/*
+ * Reads the head of <dir>/audit.jsonl: its last complete entry (0 and
+ * AUDIT_GENESIS when there is no log or no entry). 0, or -1 with errno.
+ */
+int audit_head_read(const char *dir, audit_head *h);
+
 /*
  * Appends one entry. `fields` is the JSON text of extra members without
  * braces (e.g. "\"files\":[...],\"exit_code\":0"), or "" for none. The line
@@ -66,9 +79,11 @@ void audit_entry_free(audit_entry *e);
  * cannot be read the entry is written without one and a warning is printed.
  * A torn last line (no newline: an earlier append was cut short) is ended
  * with a newline and the new entry chains to the last complete entry.
- * Returns 0, or -1 with a reason in err.
+ * Returns 0 with the new entry's head in *written (when not NULL), or -1 with
+ * a reason in err. Callers that hold the state use audit_append_anchored.
  */
-int audit_append(const char *dir, const char *event, const char *fields, char *err, size_t errlen);
+int audit_append(const char *dir, const char *event, const char *fields, audit_head *written,
+                 char *err, size_t errlen);
 
 /*
  * Who is running settle: the login name of the effective uid from the
@@ -109,9 +124,47 @@ bool audit_split_hash(const char *line, size_t n, size_t *before, char hash[65])
 bool audit_split_hmac(const char *text, size_t n, size_t *before, char hmac[65]);
 
 /*
+ * The anchor (audit_head.c): the log's head as of the last append made with
+ * the state open, kept in the state so that cutting entries off the end of
+ * the log (still a valid chain) is caught. audit_anchor_get sets *found when
+ * the state has one; both return 0, or -1 with the state error.
+ */
+int audit_anchor_get(state *st, audit_head *h, bool *found);
+int audit_anchor_put(state *st, const audit_head *h);
+/*
+ * For `settle audit verify`: opens <state_dir> read only and reads the anchor
+ * (*found) and the first run whose entry is only journalled so far (*run_id,
+ * 0 when none, and *pending = that entry as a JSON object, owned by the
+ * caller). No state yet is not an error. 0, or -1 with a reason in err.
+ */
+int audit_anchor_read(const char *state_dir, audit_head *h, bool *found, int64_t *run_id,
+                      char **pending, char *err, size_t errlen);
+
+/*
+ * audit_append for callers holding the run lock and the state: when the log
+ * is behind the anchor (entries that were appended are gone) it warns and
+ * adds "gap":{"anchored_seq","anchored_hash","log_seq"} to the entry, so the
+ * chain itself keeps the evidence; when there is no log file at all (renamed
+ * away to start a new one) the first entry gets "previous_log":{"seq","hash"}; after the append the anchor moves to the
+ * new entry (a failure to record it is a warning: the anchor then lags,
+ * which verify accepts). 0, or -1 with a reason in err (nothing appended).
+ */
+int audit_append_anchored(state *st, const char *dir, const char *event, const char *fields,
+                          char *err, size_t errlen);
+
+/*
+ * `settle audit head`: prints the hash of the log's last complete entry (the
+ * genesis value, with a note, when there is none), for operators to store
+ * elsewhere. Reads only. 0, 2 on a config error, 3 when the log is unreadable.
+ */
+int settle_audit_head(const char *config);
+
+/*
  * `settle audit verify`: re-hashes the whole chain of <paths.audit>/audit.jsonl
  * (and checks every hmac when $SETTLE_AUDIT_KEY_FILE is set), then re-hashes
- * every output file as recorded by the latest entry naming it. Prints one
+ * every output file as recorded by the latest entry naming it, and checks
+ * the log against the state's anchor (its last entries were not cut off) and
+ * for entries recording a gap. Prints one
  * "audit chain OK" line and returns 0, or prints each problem and returns 1;
  * 2 on a usage or config error, 75 while a run holds the lock.
  */

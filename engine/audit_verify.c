@@ -18,6 +18,10 @@
  * that run was given it ("config"); it is re-rooted on the folder of the
  * config given now, so verify works from any folder.
  *
+ * The entry with the state's anchored seq must carry the anchored hash
+ * (audit_head.c), so entries cut off the end are caught; an entry with a
+ * "gap" is a problem; a run entry only journalled so far is a note.
+ *
  * Results: problems go to stderr as "settle: ..." lines; all well prints one
  * "audit chain OK" line to stdout. Exit 0 all well, 1 any problem (or no
  * log), 2 config or key error, 75 while a run holds the lock.
@@ -63,6 +67,10 @@ typedef struct verifier {
     long problems;             /* chain problems found */
     long first_problem;        /* line of the first one */
     long unchecked_hmac;       /* entries with an hmac while no key is set */
+    bool anchored;             /* the state has an anchor */
+    audit_head anchor;         /* the log's head as the state last recorded it */
+    char anchor_seen[65];      /* hash of the entry with the anchored seq, "" if none */
+    char *pending;             /* owned; fields of a run entry only journalled so far, or NULL */
     strmap *paths;             /* normalised output path -> index into outs */
     av_output *outs;           /* owned array */
     size_t n_outs, cap_outs;
@@ -297,6 +305,27 @@ static bool av_depth_ok(const char *s, size_t n)
     return true;
 }
 
+/* An entry that recorded a gap (audit_append_anchored) is reported; a previous log is noted. */
+static void av_check_gap(verifier *v, yajl_val entry, long long seq)
+{
+    const char *gap_path[] = {"gap", NULL}, *seq_path[] = {"anchored_seq", NULL};
+    const char *log_path[] = {"log_seq", NULL}, *prev_path[] = {"previous_log", "seq", NULL};
+    bool obj = YAJL_IS_OBJECT(entry);
+    yajl_val gap = obj ? yajl_tree_get(entry, gap_path, yajl_t_object) : NULL;
+    yajl_val old = obj ? yajl_tree_get(entry, prev_path, yajl_t_number) : NULL;
+    if (old && YAJL_IS_INTEGER(old))
+        fprintf(stderr, "settle: note: %s line %ld starts a new log; the previous one ended at "
+                "entry %lld (keep it with its entries)\n", v->log, v->line, YAJL_GET_INTEGER(old));
+    if (!gap)
+        return;
+    yajl_val a = yajl_tree_get(gap, seq_path, yajl_t_number);
+    yajl_val l = yajl_tree_get(gap, log_path, yajl_t_number);
+    av_problem(v, seq, "written after entries were removed: the state had recorded entry %lld, "
+               "but the log ended at entry %lld",
+               a && YAJL_IS_INTEGER(a) ? YAJL_GET_INTEGER(a) : 0LL,
+               l && YAJL_IS_INTEGER(l) ? YAJL_GET_INTEGER(l) : 0LL);
+}
+
 /*
  * Checks one line of the log (text without its newline, NUL-terminated;
  * `ended` false when the file ended before a newline) and takes in its
@@ -321,10 +350,13 @@ static void av_line(verifier *v, const char *line, size_t n, bool ended)
         av_check_link(v, entry);
     if (YAJL_IS_OBJECT(entry))
         av_collect(v, entry);
+    av_check_gap(v, entry, av_text_seq(line));
     yajl_tree_free(entry);
     v->last_seq = ok ? av_text_seq(line) : v->last_seq + 1; /* an edited seq is not trusted */
     v->last_line = v->line;
     memcpy(v->last_hash, hash, sizeof v->last_hash);
+    if (v->anchored && v->last_seq == v->anchor.seq)
+        memcpy(v->anchor_seen, hash, sizeof v->anchor_seen);
 }
 
 /* Streams the log through av_line. 0, or -1 on a read error (printed). */
@@ -427,8 +459,9 @@ static int av_verdict(const verifier *v, size_t bad_outputs)
         fprintf(stderr, "settle: %s is empty: no entries to verify (was it truncated?)\n",
                 v->log);
     if (v->problems == 0 && bad_outputs == 0 && v->line > 0) {
-        printf("audit chain OK: %ld entries, %zu outputs verified%s\n", v->entries, v->n_outs,
-               v->key ? ", hmac checked" : "");
+        printf("audit chain OK: %ld entries, %zu outputs verified%s%s\n", v->entries, v->n_outs,
+               v->key ? ", hmac checked" : "",
+               v->anchored ? ", head matches the state" : "");
         return EXIT_CLEAN;
     }
     if (v->problems > AV_SHOWN_PROBLEMS)
@@ -440,6 +473,57 @@ static int av_verdict(const verifier *v, size_t bad_outputs)
     fprintf(stderr, "; %zu of %zu outputs changed, missing or unverifiable\n", bad_outputs,
             v->n_outs);
     return EXIT_ATTENTION;
+}
+
+/*
+ * Reads the state's anchor (none when there is no state yet) and notes a run
+ * whose entry the next run still has to append. Read only; a state that
+ * cannot be read is a problem (printed).
+ */
+static void av_anchor_load(verifier *v)
+{
+    char err[512];
+    int64_t run_id = 0;
+    if (audit_anchor_read(v->cfg->paths.state, &v->anchor, &v->anchored, &run_id, &v->pending,
+                          err, sizeof err) != 0) {
+        fprintf(stderr, "settle: cannot read the state to check the log's head: %s\n", err);
+        v->problems++;
+    } else if (run_id) {
+        fprintf(stderr, "settle: note: run %lld is recorded in the state but its audit entry is "
+                "not written yet (the next settle run writes it); its outputs are checked "
+                "against the state's copy of the entry\n", (long long)run_id);
+    }
+}
+
+/* Takes in the outputs of the journalled entry (it is newer than every line of the log). */
+static void av_collect_pending(verifier *v)
+{
+    char err[128];
+    yajl_val entry = v->pending && av_depth_ok(v->pending, strlen(v->pending))
+                         ? yajl_tree_parse(v->pending, err, sizeof err) : NULL;
+    v->line = 0; /* "audit line 0": the state's journal, not the log */
+    if (YAJL_IS_OBJECT(entry))
+        av_collect(v, entry);
+    yajl_tree_free(entry);
+}
+
+/* Compares the log with the state's anchor after reading it; a mismatch is a problem. */
+static void av_check_anchor(verifier *v)
+{
+    if (!v->anchored)
+        return;
+    const char *why = NULL;
+    if (v->last_seq < v->anchor.seq)
+        why = "entries were cut off the end of the log (or it was replaced by an older copy)";
+    else if (strcmp(v->anchor_seen, v->anchor.hash) != 0)
+        why = "that entry is not the one the state recorded (the log was replaced or rewritten)";
+    if (!why)
+        return;
+    if (v->problems++ == 0)
+        v->first_problem = v->line;
+    fprintf(stderr, "settle: %s: the state recorded entry %lld (hash %s) as the log's head, "
+            "the log ends at entry %lld: %s\n", v->log, v->anchor.seq, v->anchor.hash,
+            v->last_seq, why);
 }
 
 /* Loads the config and the optional key; prints why not. 0 or EXIT_USAGE. */
@@ -463,11 +547,20 @@ static int av_run(verifier *v, FILE *f)
     free(cwd);
     snprintf(v->last_hash, sizeof v->last_hash, "%s", AUDIT_GENESIS);
     v->paths = strmap_new();
-    int code = av_read_log(v, f) != 0 ? EXIT_ATTENTION : av_verdict(v, av_check_outputs(v));
+    av_anchor_load(v);
+    int code = EXIT_ATTENTION;
+    if (av_read_log(v, f) == 0) {
+        av_check_anchor(v);
+        long lines = v->line;
+        av_collect_pending(v);
+        v->line = lines;
+        code = av_verdict(v, av_check_outputs(v));
+    }
     for (size_t i = 0; i < v->n_outs; i++)
         free(v->outs[i].shown);
     free(v->outs);
     strmap_free(v->paths);
+    free(v->pending);
     free(v->cwd);
     return code;
 }

@@ -30,6 +30,7 @@ static const char usage_main[] =
     "  preview  [-c FILE] --partner ID --period P --rules FILE   candidate rules vs the issued\n"
     "           statement, line by line; writes nothing\n"
     "  audit verify [-c FILE]   re-check the audit chain and the hash of every output\n"
+    "  audit head [-c FILE]     print the hash of the audit log's last entry\n"
     "  version  print the version\n"
     "\n"
     "Config: -c FILE, else $SETTLE_CONFIG, else ./settle.yaml.\n"
@@ -85,12 +86,20 @@ static const char usage_preview[] =
 
 static const char usage_audit[] =
     "usage: settle audit verify [-c FILE]\n"
+    "       settle audit head [-c FILE]\n"
     "\n"
-    "Re-hashes every entry of <audit>/audit.jsonl and checks the chain (seq and prev),\n"
-    "then re-hashes every output file as the latest entry naming it recorded it.\n"
-    "With $SETTLE_AUDIT_KEY_FILE set, every entry's hmac is checked with that key.\n"
-    "Prints \"audit chain OK: ...\" and exits 0, or names each broken line, changed or\n"
-    "missing file and exits 1; 2 on a config or key file error, 75 while a run is on.\n";
+    "verify: re-hashes every entry of <audit>/audit.jsonl and checks the chain (seq and\n"
+    "prev) and that it still reaches the head the state recorded at the last append (so\n"
+    "cutting entries off the end is caught), then re-hashes every output file as the\n"
+    "latest entry naming it recorded it. With $SETTLE_AUDIT_KEY_FILE set, every entry's\n"
+    "hmac is checked with that key. Prints \"audit chain OK: ...\" and exits 0, or names\n"
+    "each broken line, changed or missing file and exits 1; 2 on a config or key file\n"
+    "error, 75 while a run is on.\n"
+    "\n"
+    "head: prints the hash of the log's last complete entry (64 hex digits; zeros when\n"
+    "there is none yet). Store it somewhere settle cannot write (a ticket, another\n"
+    "machine); later, `grep` for it in audit.jsonl proves the log still holds that entry.\n"
+    "Reads only; exit 0, 2 on a config error, 3 when the log cannot be read.\n";
 
 /* The config path: -c, else $SETTLE_CONFIG, else ./settle.yaml. */
 static const char *config_path(const char *given)
@@ -314,13 +323,14 @@ static int cli_preview(const cli *c, const char *cfg)
     return settle_preview(cfg, c->run.partners[0], c->period, c->rules);
 }
 
-/* `settle audit <sub-verb> [-c FILE]`: argv[0] is "audit"; only `verify` so far. */
+/* `settle audit <sub-verb> [-c FILE]`: argv[0] is "audit"; `verify` or `head`. */
 static int cli_audit(int argc, char **argv)
 {
     const char *sub = argc >= 2 ? argv[1] : "";
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help"))
         return fputs(usage_audit, stdout), EXIT_CLEAN;
-    if (strcmp(sub, "verify") != 0) {
+    bool head = !strcmp(sub, "head");
+    if (strcmp(sub, "verify") != 0 && !head) {
         fprintf(stderr, "settle: audit %s%s\n%s", sub[0] ? "has no sub-verb " : "needs a sub-verb",
                 sub, usage_audit);
         return EXIT_USAGE;
@@ -330,11 +340,13 @@ static int cli_audit(int argc, char **argv)
     bool extra = c.run.n_partners || c.run.has_range || c.run.dry_run || c.json || c.period;
     free(c.run.partners);
     if (rc == 0 && extra)
-        fprintf(stderr, "settle: audit verify takes only -c FILE\n%s", usage_audit);
+        fprintf(stderr, "settle: audit %s takes only -c FILE\n%s", sub, usage_audit);
     if (rc != 0 || extra)
         return EXIT_USAGE;
     if (c.help)
         return fputs(usage_audit, stdout), EXIT_CLEAN;
+    if (head)
+        return settle_audit_head(config_path(c.config));
     return settle_audit_verify(config_path(c.config));
 }
 

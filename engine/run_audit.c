@@ -112,19 +112,27 @@ char *run_audit_fields(const run_ctx *rc, int exit_code)
     return audit_entry_take(&e);
 }
 
-/* Appends one journalled run entry unless the log's last entry is it already. */
-static int audit_flush_one(const settle_config *cfg, int64_t run_id, const char *fields)
+/*
+ * Appends one journalled run entry unless the log's last entry is it already
+ * (appended, then cut off before it was marked: the anchor is brought up to
+ * it instead).
+ */
+static int audit_flush_one(const settle_config *cfg, state *st, int64_t run_id,
+                           const char *fields)
 {
     char needle[48], err[256];
     bool present;
+    audit_head head;
     snprintf(needle, sizeof needle, ",\"run_id\":%lld,", (long long)run_id);
     if (audit_last_contains(cfg->paths.audit, needle, &present) != 0) {
         fprintf(stderr, "settle: cannot read the audit log in %s\n", cfg->paths.audit);
         return -1;
     }
+    if (present && audit_head_read(cfg->paths.audit, &head) == 0)
+        audit_anchor_put(st, &head); /* a failure leaves the anchor lagging: harmless */
     if (present)
         return 0;
-    if (audit_append(cfg->paths.audit, "run", fields, err, sizeof err) == 0)
+    if (audit_append_anchored(st, cfg->paths.audit, "run", fields, err, sizeof err) == 0)
         return 0;
     fprintf(stderr, "settle: %s\n", err);
     return -1;
@@ -137,7 +145,7 @@ int run_audit_flush(const settle_config *cfg, state *st)
     if (state_run_unaudited(st, &id, &fields) != 0)
         return -1;
     while (id) {
-        int rc = audit_flush_one(cfg, id, fields);
+        int rc = audit_flush_one(cfg, st, id, fields);
         free(fields);
         if (rc != 0 || state_run_audited(st, id) != 0 ||
             state_run_unaudited(st, &id, &fields) != 0)

@@ -257,26 +257,128 @@ def deleted_line_breaks_seq():
 def torn_last_line():
     ws = workspace(runs=2)
     ls = lines(ws)
-    write_lines(ws, ls[:-1] + [ls[-1][:len(ls[-1]) // 2]], end=b"")
+    # An append cut short (a crash mid-write): half of a third entry, no newline.
+    torn = ls[-1].replace(b'{"seq":2,', b'{"seq":3,')
+    write_lines(ws, ls + [torn[:len(torn) // 2]], end=b"")
     code, out = verify(ws)
     check_eq(code, 1, "exit code")
-    check("audit.jsonl line 2 (seq 2): truncated" in out, "reports the torn line: %r" % out)
+    check("audit.jsonl line 3 (seq 3): truncated" in out, "reports the torn line: %r" % out)
     check("Traceback" not in out and "Segmentation" not in out, "no crash")
     # The next run ends the torn line and chains to the last complete entry.
     drop(ws, 3)
     r = ws.settle("run", env=dict(TODAY, **NO_KEY))
     check_eq(r.returncode, 0, "run after a torn append")
     ls = lines(ws)
-    check_eq(len(ls), 3, "torn line kept, new entry on its own line")
-    check_eq(json.loads(ls[2])["seq"], 2, "new entry follows the last complete one")
+    check_eq(len(ls), 4, "torn line kept, new entry on its own line")
+    check_eq(json.loads(ls[3])["seq"], 3, "new entry follows the last complete one")
     code, out = verify(ws)
     check_eq(code, 1, "torn line still reported")
-    check("line 2 (seq 2): not a complete entry" in out, "as an incomplete entry: %r" % out)
-    check("line 3" not in out, "the new entry chains correctly: %r" % out)
-    del ls[1]                                            # the operator removes the torn line
+    check("line 3 (seq 3): not a complete entry" in out, "as an incomplete entry: %r" % out)
+    check("line 4" not in out, "the new entry chains correctly: %r" % out)
+    del ls[2]                                            # the operator removes the torn line
     write_lines(ws, ls)
     code, out = verify(ws)
     check_eq(code, 0, "chain intact once the torn line is removed (%s)" % out)
+    ws.cleanup()
+
+
+def head(ws):
+    """Runs `settle audit head`; returns the CompletedProcess."""
+    return subprocess.run([SETTLE, "audit", "head", "-c", ws.path("settle.yaml")],
+                          capture_output=True, text=True, timeout=60)
+
+
+@test
+def cut_off_last_entries_are_caught_by_the_anchor():
+    ws = workspace(runs=3)
+    ls = lines(ws)
+    for keep in (2, 1):                                   # the chain that is left is valid
+        write_lines(ws, ls[:keep])
+        code, out = verify(ws)
+        check_eq(code, 1, "last %d entries removed: exit 1 (%s)" % (3 - keep, out))
+        check("the state recorded entry 3" in out and "the log ends at entry %d" % keep in out
+              and "cut off the end" in out, "says what is missing: %r" % out)
+    write_lines(ws, ls)
+    code, out = verify(ws)
+    check_eq(code, 0, "the whole log verifies again (%s)" % out)
+    check("head matches the state" in out, "and says the head was checked: %r" % out)
+    # A run after the cut chains on, but warns and records the gap in its own entry.
+    write_lines(ws, ls[:2])
+    drop(ws, 4)
+    r = ws.settle("run", env=dict(TODAY, **NO_KEY))
+    check_eq(r.returncode, 0, "the run still works (%s)" % r.stderr)
+    check("the audit log lost entries" in r.stderr, "warns: %r" % r.stderr)
+    entry = json.loads(lines(ws)[-1])
+    check_eq((entry["seq"], entry.get("gap", {}).get("anchored_seq"),
+              entry.get("gap", {}).get("log_seq")), (3, 3, 2), "the gap is in the chain")
+    code, out = verify(ws)
+    check_eq(code, 1, "and verify keeps reporting it")
+    check("line 3 (seq 3): written after entries were removed" in out, "names it: %r" % out)
+    ws.cleanup()
+
+
+@test
+def a_log_renamed_away_starts_a_new_one_that_names_the_old_head():
+    ws = workspace(runs=2)
+    old_head = json.loads(lines(ws)[-1])["hash"]
+    os.rename(ws.path(LOG), ws.path(LOG + ".until-run-2"))
+    drop(ws, 3)
+    r = ws.settle("run", env=dict(TODAY, **NO_KEY))
+    check_eq(r.returncode, 0, "run (%s)" % r.stderr)
+    check("lost entries" not in r.stderr, "a renamed log is no loss: %r" % r.stderr)
+    entry = json.loads(lines(ws)[0])
+    check_eq((entry["seq"], entry.get("previous_log")), (1, {"seq": 2, "hash": old_head}),
+             "the new log's first entry names where the old one ended")
+    code, out = verify(ws)
+    check_eq(code, 0, "the new log verifies (%s)" % out)
+    check("starts a new log; the previous one ended at entry 2" in out, "with a note: %r" % out)
+    ws.cleanup()
+
+
+@test
+def audit_head_prints_the_last_hash():
+    ws = workspace(runs=0)
+    r = head(ws)
+    check_eq((r.returncode, r.stdout), (0, "0" * 64 + "\n"), "no log yet: the genesis value")
+    check("no audit entry" in r.stderr, "with a note: %r" % r.stderr)
+    ws.cleanup()
+    ws = workspace(runs=2)
+    r = head(ws)
+    check_eq(r.returncode, 0, "exit 0 (%s)" % r.stderr)
+    check_eq(r.stdout, json.loads(lines(ws)[-1])["hash"] + "\n", "the last entry's hash")
+    with open(ws.path(LOG), "ab") as f:                  # a torn append is not the head
+        f.write(b'{"seq":3,"time":')
+    check_eq(head(ws).stdout, json.loads(lines(ws)[1])["hash"] + "\n", "torn line skipped")
+    r = subprocess.run([SETTLE, "audit", "head", "--help"], capture_output=True, text=True)
+    check(r.returncode == 0 and "settle audit head" in r.stdout, "head --help")
+    r = subprocess.run([SETTLE, "--help"], capture_output=True, text=True)
+    check("audit head" in r.stdout, "main usage lists audit head")
+    r = subprocess.run([SETTLE, "audit", "head", "-c", ws.path("settle.yaml"), "--json"],
+                       capture_output=True, text=True)
+    check_eq(r.returncode, 2, "head takes only -c")
+    ws.cleanup()
+
+
+@test
+def entry_not_yet_written_is_a_note_not_a_failure():
+    ws = workspace(runs=1)
+    os.rename(ws.path(LOG), ws.path(LOG + ".away"))
+    os.makedirs(ws.path(LOG))                             # the log cannot be opened
+    drop(ws, 2)
+    r = ws.settle("run", env=dict(TODAY, **NO_KEY))
+    check_eq(r.returncode, 1, "committed, entry missing: exit 1")
+    os.rmdir(ws.path(LOG))
+    os.rename(ws.path(LOG + ".away"), ws.path(LOG))
+    code, out = verify(ws)
+    check_eq(code, 0, "the log is intact up to its anchor (%s)" % out)
+    check("run 2 is recorded in the state but its audit entry is not written yet" in out,
+          "notes the pending entry: %r" % out)
+    drop(ws, 3)
+    r = ws.settle("run", env=dict(TODAY, **NO_KEY))
+    check_eq([json.loads(l).get("run_id") for l in lines(ws)], [1, 2, 3], "written by the next run")
+    code, out = verify(ws)
+    check_eq(code, 0, "verifies (%s)" % out)
+    check("not written yet" not in out, "nothing pending: %r" % out)
     ws.cleanup()
 
 
@@ -347,7 +449,9 @@ def hmac_signed_chain():
         forged.append(rehash(body))                      # hash redone, old hmac kept
     write_lines(ws, forged)
     code, out = verify(ws)
-    check_eq(code, 0, "without the key a full re-hash goes unnoticed (why the key exists)")
+    check_eq(code, 1, "without the key a full re-hash still fails, on the state's anchor")
+    check("(seq" not in out and "that entry is not the one the state recorded" in out,
+          "the chain itself looks fine; only the head differs: %r" % out)
     code, out = verify(ws, {"SETTLE_AUDIT_KEY_FILE": k1})
     check_eq(code, 1, "with the key the forgery fails")
     check("line 2 (seq 2): hmac does not match" in out, "names the forged line: %r" % out)

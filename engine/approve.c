@@ -113,6 +113,8 @@ int settle_approve(const char *config, const char *partner, const char *period,
     state *s = code ? NULL : state_open(cfg.paths.state, err, sizeof err);
     if (!code && !s)
         code = (fprintf(stderr, "settle: cannot open state: %s\n", err), EXIT_FAILED);
+    if (!code && run_publish_pending(&cfg, s) != 0) /* an earlier run cut off: finish it */
+        fprintf(stderr, "settle: warning: an earlier run's reports are still staged\n");
     if (!code && run_audit_flush(&cfg, s) != 0)
         fprintf(stderr, "settle: warning: an earlier run's audit entry is still missing\n");
     if (!code)

@@ -157,16 +157,17 @@ static void list_merge(sbuf *b, const char *list)
 static char *lines_json(const statement *st)
 {
     sbuf b;
-    char m[MONEY_FMT_MAX];
+    jw w;
     sbuf_init(&b);
     sbuf_addc(&b, '[');
+    jw_init_members(&w, &b, JW_COMPACT);
     for (size_t i = 0; i < st->n_lines; i++) {
-        sbuf_adds(&b, i ? ",{\"label\":" : "{\"label\":");
-        sbuf_add_json_str(&b, st->lines[i].label, strlen(st->lines[i].label));
-        money_format(st->lines[i].amount, st->agg->exponent, m);
-        sbuf_addf(&b, ",\"amount\":\"%s\"}", m);
+        jw_open(&w, NULL, '{');
+        jw_str(&w, "label", st->lines[i].label);
+        jw_money(&w, "amount", st->lines[i].amount, st->agg->exponent);
+        jw_close(&w, '}');
     }
-    sbuf_addc(&b, ']');
+    jw_close(&w, ']');
     return sbuf_take(&b);
 }
 

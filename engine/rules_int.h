@@ -151,6 +151,18 @@ const char *rules_pm_match(rules_pm *ms, const char *s, const char *p);
  */
 void rules_pattern_install(lua_State *L, int idx, rules_engine *re);
 
+/*
+ * rules_sandbox.c: lua_CFunction run protected once per engine: opens the allowed
+ * standard libraries, installs the budgeted pattern functions and seals strings.
+ */
+int rules_sandbox_setup(lua_State *L);
+/*
+ * rules_sandbox.c: pushes a fresh environment for the rule file `path`: the base
+ * allow-list, print/setmetatable of the sandbox, copies of string (no dump), table,
+ * math (no random), utf8, new money and tax tables, and _G. Raises on out of memory.
+ */
+void rules_sandbox_env(lua_State *L, const char *path);
+
 /* rules_view.c: pushes the `p` table for one statement (st->agg must be set). */
 void rules_view_push_period(lua_State *L, const statement *st);
 /* rules_view.c: pushes `params` built from a PARAM_MAP tree (NULL -> empty table). */

@@ -2,9 +2,9 @@
  * run_ingest.c - the ingest stage of a run: for each partner, every new file
  * in <inbox>/<partner>/ is read, normalised, deduplicated and summed into
  * cells, with rejected rows kept in the state. A file counts all or nothing:
- * its state changes sit in a savepoint and its new ids are remembered in a
- * journal, both undone if the file turns out unreadable (it is then queued
- * for quarantine, run_drops.c). Control totals, when the partner declares
+ * its state changes sit in a savepoint and its new ids in the seen id store
+ * carry its file number, both undone if the file turns out unreadable (it is
+ * then queued for quarantine, run_drops.c). Control totals, when the partner declares
  * them, are checked here; a mismatch is stored and holds the file's periods.
  */
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include "ingest.h"
 #include "normalise.h"
 #include "run_int.h"
+#include "seen.h"
 #include "timefmt.h"
 
 /* Everything the row callback needs while one file is read. */
@@ -26,13 +27,13 @@ typedef struct file_ctx {
     run_ctx *rc;
     const partner_config *pc;
     normaliser *norm;
-    dedup_set *seen;
+    seen_store *seen;           /* the partner's seen ids; journals this file's new ones */
     cell_map cells;
-    sbuf journal;               /* ids first seen in this file: packed 20-byte entries */
     int32_t *days;              /* business days this file touched */
     size_t n_days, cap_days;
     const char *relpath;        /* "<partner>/<name>" */
     int64_t file_id;
+    int64_t id_chunks;          /* seen_ids rows stored for this file so far */
     file_counts counts;
     const tz_zone *zone;        /* the partner's zone, for local timestamps */
     bool header_done, failed;   /* failed: the file is unusable (reason in err) */
@@ -69,33 +70,14 @@ static void file_note_day(file_ctx *f, int32_t day)
     f->days[f->n_days++] = day;
 }
 
-#define SEEN_ENTRY 20 /* packed journal entry: digest lo, hi (8+8 bytes), fingerprint (4) */
-
-/* Records an id first seen in this file: to undo a failed file, and for later runs. */
-static void file_journal(file_ctx *f, dedup_digest d, uint32_t fp)
-{
-    unsigned char e[SEEN_ENTRY];
-    memcpy(e, &d.lo, 8);
-    memcpy(e + 8, &d.hi, 8);
-    memcpy(e + 16, &fp, 4);
-    sbuf_add(&f->journal, e, sizeof e);
-}
-
-/* Unpacks a journal entry. */
-static void seen_unpack(const unsigned char *e, dedup_digest *d, uint32_t *fp)
-{
-    memcpy(&d->lo, e, 8);
-    memcpy(&d->hi, e + 8, 8);
-    memcpy(fp, e + 16, 4);
-}
-
 /* Remembers one id stored by an earlier run (callback of state_seen_load). */
-static void seen_remember(void *ctx, const unsigned char *e)
+static int seen_remember(void *ctx, const unsigned char *record)
 {
-    dedup_digest d;
-    uint32_t fp;
-    seen_unpack(e, &d, &fp);
-    dedup_check(ctx, d, fp);
+    file_ctx *f = ctx;
+    if (seen_load(f->seen, record) == 0)
+        return 0;
+    fprintf(stderr, "settle: %s: %s\n", f->pc->id, seen_error(f->seen));
+    return -1;
 }
 
 /* Stores one rejected row in the state. */
@@ -128,7 +110,11 @@ static int file_take_txn(file_ctx *f, const ingest_row *row, const txn *t)
 {
     dedup_digest d = dedup_siphash128(&f->rc->key, t->id.p, t->id.n);
     uint32_t fp = txn_fingerprint(t, f->cells.currencies);
-    dedup_result r = dedup_check(f->seen, d, fp);
+    dedup_result r;
+    if (seen_check(f->seen, d, fp, &r) != 0) {
+        fprintf(stderr, "settle: %s: %s\n", f->relpath, seen_error(f->seen));
+        return -1;
+    }
     if (r == DEDUP_REPEAT) {
         f->counts.duplicates++;
         cell_map_add_duplicate(&f->cells, t->day);
@@ -142,10 +128,9 @@ static int file_take_txn(file_ctx *f, const ingest_row *row, const txn *t)
                   strmap_intern(f->cells.games, t->game.p, t->game.n), (uint16_t)t->currency,
                   (uint8_t)t->type, 0};
     if (!cell_map_add(&f->cells, &k, t->amount)) {
-        dedup_remove(f->seen, d);
+        seen_unadd(f->seen, d);
         return file_reject(f, row, t->id, REJ_OVERFLOW, "sum of the day overflows", t->day);
     }
-    file_journal(f, d, fp);
     f->counts.transactions++;
     file_note_day(f, t->day);
     if (t->day > f->last_day || f->last_day == INT32_MIN)
@@ -276,13 +261,16 @@ static int file_row(void *ctx, const ingest_row *row)
 /* Undoes a failed file: its ids are forgotten, its state rolled back. */
 static void file_undo(file_ctx *f)
 {
-    for (size_t off = 0; off + SEEN_ENTRY <= f->journal.len; off += SEEN_ENTRY) {
-        dedup_digest d;
-        uint32_t fp;
-        seen_unpack((const unsigned char *)f->journal.buf + off, &d, &fp);
-        dedup_remove(f->seen, d);
-    }
+    seen_file_undo(f->seen);
     state_savepoint_rollback(f->rc->st);
+}
+
+/* A chunk of this file's new ids, stored as the next seen_ids row (seen_file_chunks). */
+static int file_store_ids(void *ctx, const void *records, size_t n_bytes)
+{
+    file_ctx *f = ctx;
+    return state_seen_add(f->rc->st, f->pc->id, f->file_id, f->id_chunks++, f->last_day, records,
+                          n_bytes) != 0; /* 1: a state failure, told apart from the store's -1 */
 }
 
 /* Commits a read file's cells, days and counts into the state. */
@@ -298,8 +286,11 @@ static int file_commit(file_ctx *f, size_t pi)
         run_touch(f->rc, pi, f->last_day, true);
     if (state_cells_add(st, f->pc->id, &f->cells) != 0)
         return -1;
-    if (f->journal.len && state_seen_add(st, f->pc->id, f->file_id, f->last_day,
-                                         f->journal.buf, f->journal.len) != 0)
+    f->id_chunks = 0;
+    int ids = seen_file_chunks(f->seen, file_store_ids, f);
+    if (ids < 0)
+        fprintf(stderr, "settle: %s: %s\n", f->relpath, seen_error(f->seen));
+    if (ids != 0)
         return -1;
     for (size_t i = 0; i < f->n_days; i++) {
         if (state_file_day(st, f->pc->id, f->days[i], f->file_id) != 0)
@@ -464,7 +455,8 @@ static int file_process(file_ctx *f, size_t pi, const char *path, const char *na
 static void file_reset(file_ctx *f)
 {
     cell_map_free(&f->cells);
-    sbuf_free(&f->journal);
+    if (f->seen)
+        seen_file_begin(f->seen);
     free(f->days);
     f->days = NULL;
     f->n_days = f->cap_days = 0;
@@ -564,12 +556,16 @@ int run_ingest_partner(run_ctx *rc, size_t pi)
     char **names = run_list_drops(rc, pc, dir, &n);
     char zerr[128];
     tz_zone *zone = tz_load(pc->timezone, zerr, sizeof zerr); /* validated by config_load */
-    file_ctx f = {.rc = rc, .pc = pc, .seen = dedup_new(0), .last_day = INT32_MIN, .zone = zone,
-                  .hook = rules_has_tx_hook(rc->re, pc->id)};
-    int result = zone ? 0 : -1;
+    /* spills go to <state>/seen.tmp; a dry run on a scratch store (no state folder) uses $TMPDIR */
+    const char *spill_dir = access(rc->cfg->paths.state, W_OK) == 0 ? rc->cfg->paths.state : NULL;
+    char serr[256];
+    file_ctx f = {.rc = rc, .pc = pc, .seen = seen_open(spill_dir, 0, serr, sizeof serr),
+                  .last_day = INT32_MIN, .zone = zone, .hook = rules_has_tx_hook(rc->re, pc->id)};
+    int result = zone && f.seen ? 0 : -1;
+    if (!f.seen)
+        fprintf(stderr, "settle: %s\n", serr);
     if (result == 0)
-        result = state_seen_load(rc->st, pc->id, rc->today - pc->lookback_days, seen_remember,
-                                 f.seen);
+        result = state_seen_load(rc->st, pc->id, rc->today - pc->lookback_days, seen_remember, &f);
     for (size_t i = 0; i < n; i++) {
         if (result == 0)
             result = partner_file(&f, pi, dir, names[i]);
@@ -578,7 +574,7 @@ int run_ingest_partner(run_ctx *rc, size_t pi)
     file_reset(&f);
     row_copy_free(&f.held);
     normaliser_free(f.norm);
-    dedup_free(f.seen);
+    seen_close(f.seen);
     tz_free(zone);
     free(names);
     free(dir);

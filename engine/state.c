@@ -92,6 +92,20 @@ static const char *const migrations[] = {
     /* 8: the outputs a committed run has not yet renamed into place (state_outputs.c) */
     "CREATE TABLE run_outputs(run_id INTEGER NOT NULL, file TEXT NOT NULL,"
     "  sha256 TEXT NOT NULL, PRIMARY KEY(run_id, file)) WITHOUT ROWID;",
+    /* 9: seen ids stored in chunks of at most 65536 entries (1310720 bytes), several rows
+     * per file, so neither writing nor loading them needs a file's whole set in memory;
+     * the one-blob rows of versions 1-8 are split the same way */
+    "CREATE TABLE seen_chunks(partner TEXT NOT NULL, file_id INTEGER NOT NULL,"
+    "  chunk INTEGER NOT NULL, last_day INTEGER NOT NULL, ids BLOB NOT NULL,"
+    "  PRIMARY KEY(partner, file_id, chunk));"
+    "INSERT INTO seen_chunks(partner, file_id, chunk, last_day, ids)"
+    "  WITH RECURSIVE c(partner, file_id, last_day, ids, k) AS ("
+    "    SELECT partner, file_id, last_day, ids, 0 FROM seen_ids"
+    "    UNION ALL SELECT partner, file_id, last_day, ids, k + 1 FROM c"
+    "    WHERE (k + 1) * 1310720 < length(ids))"
+    "  SELECT partner, file_id, k, last_day, substr(ids, k * 1310720 + 1, 1310720) FROM c;"
+    "DROP TABLE seen_ids;"
+    "ALTER TABLE seen_chunks RENAME TO seen_ids;",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

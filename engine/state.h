@@ -267,13 +267,16 @@ int state_statements_stale(state *s, const char *partner, const char *rules_sha2
 
 /*
  * Dedup memory across runs: the ids first seen in a file, as packed 20-byte
- * entries (16-byte digest, 4-byte fingerprint), stored once per file.
+ * entries (16-byte digest, 4-byte fingerprint), stored as one row per chunk
+ * (chunk 0, 1, ... of a file; at most SEEN_CHUNK_IDS entries each). `ids` is
+ * the caller's and is read during the call only (bound without a copy).
  */
-int state_seen_add(state *s, const char *partner, int64_t file_id, int32_t last_day,
-                   const void *ids, size_t n_bytes);
-/* Feeds every stored entry of files whose last day is on or after `since_day`. */
+int state_seen_add(state *s, const char *partner, int64_t file_id, int64_t chunk,
+                   int32_t last_day, const void *ids, size_t n_bytes);
+/* Feeds every stored entry of files whose last day is on or after `since_day`, in file
+ * order, until fn returns non-zero (returned). -1 with the error on a state failure. */
 int state_seen_load(state *s, const char *partner, int32_t since_day,
-                    void (*fn)(void *ctx, const unsigned char *entry), void *ctx);
+                    int (*fn)(void *ctx, const unsigned char *entry), void *ctx);
 
 /* first_day of a partner's held statements (retried every run) and provisional ones whose
  * last day is before `before_day` (their grace has passed). */

@@ -232,38 +232,42 @@ int state_savepoint_rollback(state *s)
     return state_exec(s, "ROLLBACK TO file; RELEASE file");
 }
 
-int state_seen_add(state *s, const char *partner, int64_t file_id, int32_t last_day,
-                   const void *ids, size_t n_bytes)
+int state_seen_add(state *s, const char *partner, int64_t file_id, int64_t chunk,
+                   int32_t last_day, const void *ids, size_t n_bytes)
 {
     sqlite3_stmt *st = state_stmt(s, STMT_SEEN_ADD,
-                                  "INSERT INTO seen_ids(partner, file_id, last_day, ids) "
-                                  "VALUES(?,?,?,?)");
+                                  "INSERT INTO seen_ids(partner, file_id, chunk, last_day, ids) "
+                                  "VALUES(?,?,?,?,?)");
     if (!st)
         return -1;
     state_bind_text(st, 1, partner);
     sqlite3_bind_int64(st, 2, file_id);
-    sqlite3_bind_int(st, 3, last_day);
-    sqlite3_bind_blob64(st, 4, n_bytes ? ids : "", n_bytes, SQLITE_TRANSIENT);
-    return state_done(s, st);
+    sqlite3_bind_int64(st, 3, chunk);
+    sqlite3_bind_int(st, 4, last_day);
+    /* STATIC: SQLite reads the caller's buffer while stepping, no copy of it */
+    sqlite3_bind_blob64(st, 5, n_bytes ? ids : "", n_bytes, SQLITE_STATIC);
+    int rc = state_done(s, st);
+    sqlite3_clear_bindings(st); /* the buffer is the caller's: drop the pointer now */
+    return rc;
 }
 
 int state_seen_load(state *s, const char *partner, int32_t since_day,
-                    void (*fn)(void *ctx, const unsigned char *entry), void *ctx)
+                    int (*fn)(void *ctx, const unsigned char *entry), void *ctx)
 {
     sqlite3_stmt *st = state_stmt(s, STMT_SEEN_LOAD,
                                   "SELECT ids FROM seen_ids WHERE partner=? AND last_day >= ? "
-                                  "ORDER BY file_id");
+                                  "ORDER BY file_id, chunk");
     if (!st)
         return -1;
     state_bind_text(st, 1, partner);
     sqlite3_bind_int(st, 2, since_day);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const unsigned char *p = sqlite3_column_blob(st, 0);
         size_t n = (size_t)sqlite3_column_bytes(st, 0);
-        for (size_t off = 0; off + 20 <= n; off += 20)
-            fn(ctx, p + off);
+        for (size_t off = 0; !stop && off + 20 <= n; off += 20)
+            stop = fn(ctx, p + off);
     }
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : state_fail(s, "state: seen ids");
+    return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: seen ids"));
 }

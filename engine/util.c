@@ -426,9 +426,9 @@ const char *path_base(const char *path)
     return slash ? slash + 1 : path;
 }
 
-/* Writes all of buf to fd; -1 with errno on failure. */
-static int write_all(int fd, const char *buf, size_t n)
+int write_all(int fd, const void *data, size_t n)
 {
+    const char *buf = data;
     while (n) {
         ssize_t w = write(fd, buf, n);
         if (w < 0 && errno == EINTR)

@@ -129,6 +129,8 @@ int atomic_write(const char *path, const void *data, size_t n);
 char *staged_path(const char *path);
 char *staged_write(const char *path, const void *data, size_t n);
 int staged_publish(const char *staged, const char *path);
+/* Writes all n bytes to fd (retrying short writes and EINTR); -1 with errno on failure. */
+int write_all(int fd, const void *data, size_t n);
 /* fsyncs a directory so a rename inside it survives a crash. 0, or -1 with errno. */
 int fsync_dir(const char *dir);
 /* mkdir -p with mode 0750. Returns 0 or -1 with errno set. */

@@ -548,6 +548,18 @@ static int partner_file(file_ctx *f, size_t pi, const char *dir, const char *nam
     return rc;
 }
 
+/* With $SETTLE_SEEN_BUDGET set (a diagnostic), says how often the seen ids spilled. */
+static void seen_diagnose(const file_ctx *f)
+{
+    if (!f->seen || !getenv("SETTLE_SEEN_BUDGET"))
+        return;
+    seen_stats st;
+    seen_get_stats(f->seen, &st);
+    fprintf(stderr, "settle: %s: seen ids: %llu spilled in %llu spills, %llu merges, %zu runs\n",
+            f->pc->id, (unsigned long long)st.spilled, (unsigned long long)st.spills,
+            (unsigned long long)st.merges, st.runs);
+}
+
 int run_ingest_partner(run_ctx *rc, size_t pi)
 {
     const partner_config *pc = &rc->cfg->partners[pi];
@@ -571,6 +583,7 @@ int run_ingest_partner(run_ctx *rc, size_t pi)
             result = partner_file(&f, pi, dir, names[i]);
         free(names[i]);
     }
+    seen_diagnose(&f);
     file_reset(&f);
     row_copy_free(&f.held);
     normaliser_free(f.norm);

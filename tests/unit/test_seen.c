@@ -9,6 +9,7 @@
  * run's blocks), hi words at the very top and bottom (table wrap-around).
  */
 #include <dirent.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -205,6 +206,72 @@ static void test_load(const char *dir, state *st, int32_t since)
     seen_close(s);
 }
 
+/* Counts loaded records and checks they come back in stored order. */
+typedef struct load_check {
+    size_t n;
+    bool ok;
+} load_check;
+
+static int load_count(void *ctx, const unsigned char *record)
+{
+    load_check *c = ctx;
+    dedup_digest want = digest_of((uint32_t)c->n);
+    c->ok &= memcmp(record, &want.lo, 8) == 0 && memcmp(record + 8, &want.hi, 8) == 0;
+    c->n++;
+    return 0;
+}
+
+/* A version 4 state (one blob per file) is split into chunks by migration 5, in order. */
+static void test_migration(void)
+{
+    char tmpl[] = "/tmp/test_seen_v4.XXXXXX", err[256];
+    char *dir = mkdtemp(tmpl), *db = path_join(dir, "settle.db");
+    state *st = state_open(dir, err, sizeof err);
+    CHECK(st != NULL);
+    state_close(st);
+    const size_t n = 3 * SEEN_CHUNK_IDS + 17;
+    unsigned char *blob = malloc(n * SEEN_RECORD);
+    for (size_t i = 0; i < n; i++) {
+        dedup_digest d = digest_of((uint32_t)i);
+        memcpy(blob + i * SEEN_RECORD, &d.lo, 8);
+        memcpy(blob + i * SEEN_RECORD + 8, &d.hi, 8);
+        memset(blob + i * SEEN_RECORD + 16, 0, 4);
+    }
+    sqlite3 *h;
+    sqlite3_stmt *ins = NULL;
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    CHECK(sqlite3_exec(h, "DROP TABLE seen_ids; CREATE TABLE seen_ids(partner TEXT NOT NULL,"
+                          " file_id INTEGER NOT NULL, last_day INTEGER NOT NULL, ids BLOB NOT NULL,"
+                          " PRIMARY KEY(partner, file_id)) WITHOUT ROWID; PRAGMA user_version=4",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_prepare_v2(h, "INSERT INTO seen_ids VALUES('p', 1, 5, ?)", -1, &ins, NULL) ==
+          SQLITE_OK);
+    sqlite3_bind_blob(ins, 1, blob, (int)(n * SEEN_RECORD), SQLITE_STATIC);
+    CHECK(sqlite3_step(ins) == SQLITE_DONE);
+    sqlite3_finalize(ins);
+    sqlite3_close(h);
+    st = state_open(dir, err, sizeof err);
+    CHECK(st != NULL);
+    load_check c = {0, true};
+    CHECK(st && state_seen_load(st, "p", 5, load_count, &c) == 0);
+    CHECK_EQ_INT(c.n, n);
+    CHECK(c.ok);
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    CHECK(sqlite3_prepare_v2(h, "SELECT count(*), max(length(ids)) FROM seen_ids", -1, &ins,
+                             NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(ins) == SQLITE_ROW);
+    CHECK_EQ_INT(sqlite3_column_int(ins, 0), 4);
+    CHECK_EQ_INT(sqlite3_column_int(ins, 1), SEEN_CHUNK_IDS * SEEN_RECORD);
+    sqlite3_finalize(ins);
+    sqlite3_close(h);
+    state_close(st);
+    free(blob);
+    char *cmd = xasprintf("rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+    free(cmd);
+    free(db);
+}
+
 /* The temp folder: a killed run's is removed on open, the store's own on close. */
 static void test_folder(const char *dir)
 {
@@ -241,6 +308,7 @@ int main(void)
         test_load(dir, st, 12); /* files 1..119 are out of the window */
         test_folder(dir);
     }
+    test_migration();
     state_close(st);
     for (uint32_t f = 0; f <= N_FILES; f++)
         free(file_ids[f]);

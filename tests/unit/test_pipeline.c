@@ -13,6 +13,7 @@
 #include "check.h"
 #include "config.h"
 #include "dedup.h"
+#include "seen.h"
 #include "fx.h"
 #include "normalise.h"
 #include "strmap.h"
@@ -186,10 +187,19 @@ static void test_normalise_rounds(void)
     tz_free(seoul);
 }
 
+/* The seen id store's answers for one id sequence (its full check is test_seen.c). */
+static dedup_result seen_ask(seen_store *s, const dedup_key *key, const char *id, uint32_t fp)
+{
+    dedup_result r = DEDUP_NEW;
+    CHECK(seen_check(s, dedup_siphash128(key, id, strlen(id)), fp, &r) == 0);
+    return r;
+}
+
 static void test_dedup(void)
 {
     dedup_key key = {1, 2};
-    dedup_set *s = dedup_new(0);
+    char err[128];
+    seen_store *s = seen_open(NULL, 0, err, sizeof err);
     dedup_digest a = dedup_siphash128(&key, "tx-1", 4);
     dedup_digest b = dedup_siphash128(&key, "tx-2", 4);
     CHECK(a.lo != b.lo || a.hi != b.hi);
@@ -198,38 +208,42 @@ static void test_dedup(void)
     dedup_key other = {3, 4};
     dedup_digest a3 = dedup_siphash128(&other, "tx-1", 4);
     CHECK(a.lo != a3.lo || a.hi != a3.hi); /* keyed */
-    CHECK_EQ_INT(dedup_check(s, a, 7), DEDUP_NEW);
-    CHECK_EQ_INT(dedup_check(s, a, 7), DEDUP_REPEAT);
-    CHECK_EQ_INT(dedup_check(s, a, 8), DEDUP_CONFLICT);
-    CHECK_EQ_INT(dedup_check(s, b, 7), DEDUP_NEW);
-    dedup_remove(s, a);
-    CHECK_EQ_INT(dedup_check(s, b, 7), DEDUP_REPEAT); /* b still found after removing a */
-    CHECK_EQ_INT(dedup_check(s, a, 9), DEDUP_NEW);
-    /* growth: 200k distinct ids all new, then all repeats, then remove half */
+    seen_file_begin(s);
+    CHECK_EQ_INT(seen_ask(s, &key, "tx-1", 7), DEDUP_NEW);
+    CHECK_EQ_INT(seen_ask(s, &key, "tx-1", 7), DEDUP_REPEAT);
+    CHECK_EQ_INT(seen_ask(s, &key, "tx-1", 8), DEDUP_CONFLICT);
+    CHECK_EQ_INT(seen_ask(s, &key, "tx-2", 7), DEDUP_NEW);
+    seen_unadd(s, b); /* the row was rejected after all */
+    CHECK_EQ_INT(seen_ask(s, &key, "tx-1", 7), DEDUP_REPEAT); /* a still found */
+    CHECK_EQ_INT(seen_ask(s, &key, "tx-2", 9), DEDUP_NEW);
+    /* 200k distinct ids all new, then all repeats; a second file's ids undone */
     char id[32];
-    int news = 0, repeats = 0;
+    int news = 0, repeats = 0, back = 0;
     for (int i = 0; i < 200000; i++) {
-        int len = snprintf(id, sizeof id, "id-%d", i);
-        news += dedup_check(s, dedup_siphash128(&key, id, (size_t)len), 1) == DEDUP_NEW;
+        snprintf(id, sizeof id, "id-%d", i);
+        news += seen_ask(s, &key, id, 1) == DEDUP_NEW;
     }
     for (int i = 0; i < 200000; i++) {
-        int len = snprintf(id, sizeof id, "id-%d", i);
-        repeats += dedup_check(s, dedup_siphash128(&key, id, (size_t)len), 1) == DEDUP_REPEAT;
+        snprintf(id, sizeof id, "id-%d", i);
+        repeats += seen_ask(s, &key, id, 1) == DEDUP_REPEAT;
     }
     CHECK_EQ_INT(news, 200000);
     CHECK_EQ_INT(repeats, 200000);
-    for (int i = 0; i < 200000; i += 2) {
-        int len = snprintf(id, sizeof id, "id-%d", i);
-        dedup_remove(s, dedup_siphash128(&key, id, (size_t)len));
+    seen_file_begin(s);
+    for (int i = 200000; i < 300000; i++) {
+        snprintf(id, sizeof id, "id-%d", i);
+        news += seen_ask(s, &key, id, 1) == DEDUP_NEW;
     }
-    int back = 0;
-    for (int i = 0; i < 200000; i++) {
-        int len = snprintf(id, sizeof id, "id-%d", i);
-        dedup_result r = dedup_check(s, dedup_siphash128(&key, id, (size_t)len), 1);
-        back += (i % 2 == 0) ? r == DEDUP_NEW : r == DEDUP_REPEAT;
+    CHECK_EQ_INT(seen_file_count(s), 100000);
+    seen_file_undo(s);
+    seen_file_begin(s);
+    for (int i = 0; i < 300000; i++) {
+        snprintf(id, sizeof id, "id-%d", i);
+        dedup_result r = seen_ask(s, &key, id, 1);
+        back += i >= 200000 ? r == DEDUP_NEW : r == DEDUP_REPEAT;
     }
-    CHECK_EQ_INT(back, 200000);
-    dedup_free(s);
+    CHECK_EQ_INT(back, 300000);
+    seen_close(s);
 }
 
 static void test_type_names(void)

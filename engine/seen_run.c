@@ -306,17 +306,30 @@ int seen_runs_add(seen_store *s, const seen_entry *e, size_t n)
     return runs_settle(s);
 }
 
-/* The block where a search for (lo, hi) starts: the last whose first entry is below it. */
-static size_t run_start_block(const seen_run *r, uint64_t lo, uint64_t hi)
+/*
+ * The number of items below (lo, hi) in a sorted array of n items `stride` bytes
+ * apart, each starting with a digest's lo and hi words (dedup_digest, seen_entry).
+ */
+static size_t lower_bound(const void *items, size_t n, size_t stride, uint64_t lo, uint64_t hi)
 {
-    size_t a = 0, b = r->n_index; /* blocks [0, a) start below; [b, n) do not */
+    const unsigned char *p = items;
+    size_t a = 0, b = n; /* [0, a) is below; [b, n) is not */
     while (a < b) {
         size_t m = a + (b - a) / 2;
-        if (seen_cmp(r->index[m].lo, r->index[m].hi, lo, hi) < 0)
+        uint64_t w[2];
+        memcpy(w, p + m * stride, sizeof w);
+        if (seen_cmp(w[0], w[1], lo, hi) < 0)
             a = m + 1;
         else
             b = m;
     }
+    return a;
+}
+
+/* The block where a search for (lo, hi) starts: the last whose first entry is below it. */
+static size_t run_start_block(const seen_run *r, uint64_t lo, uint64_t hi)
+{
+    size_t a = lower_bound(r->index, r->n_index, sizeof *r->index, lo, hi);
     return a ? a - 1 : 0;
 }
 
@@ -329,15 +342,7 @@ static int run_find(seen_store *s, const seen_run *r, uint64_t lo, uint64_t hi, 
         if (seen_pread_all(r->fd, s->blockbuf, n * sizeof *s->blockbuf,
                            at * sizeof *s->blockbuf) != 0)
             return seen_fail(s, "seen ids: cannot read a temp file");
-        size_t a = 0, b = n; /* lower bound of (lo, hi) in the block */
-        while (a < b) {
-            size_t m = a + (b - a) / 2;
-            if (seen_cmp(s->blockbuf[m].lo, s->blockbuf[m].hi, lo, hi) < 0)
-                a = m + 1;
-            else
-                b = m;
-        }
-        for (size_t i = a; i < n; i++) {
+        for (size_t i = lower_bound(s->blockbuf, n, sizeof *s->blockbuf, lo, hi); i < n; i++) {
             const seen_entry *e = &s->blockbuf[i];
             int c = seen_cmp(e->lo, e->hi, lo, hi);
             if (c > 0)

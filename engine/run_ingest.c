@@ -28,6 +28,7 @@ typedef struct file_ctx {
     const partner_config *pc;
     normaliser *norm;
     seen_store *seen;           /* the partner's seen ids; journals this file's new ones */
+    bool seen_loaded;           /* the look-back window's stored ids are in `seen` */
     cell_map cells;
     int32_t *days;              /* business days this file touched */
     size_t n_days, cap_days;
@@ -434,6 +435,12 @@ static int file_process(file_ctx *f, size_t pi, const char *path, const char *na
                         const char *sha, int64_t size)
 {
     run_ctx *rc = f->rc;
+    if (!f->seen_loaded) { /* the window's ids, once per partner, only when a file is new */
+        f->seen_loaded = true;
+        if (state_seen_load(rc->st, f->pc->id, rc->today - f->pc->lookback_days, seen_remember,
+                            f) != 0)
+            return -1;
+    }
     if (state_savepoint(rc->st) != 0 ||
         state_file_add(rc->st, rc->run_id, f->pc->id, f->relpath, sha, size, &f->file_id) != 0)
         return -1;
@@ -576,8 +583,6 @@ int run_ingest_partner(run_ctx *rc, size_t pi)
     int result = zone && f.seen ? 0 : -1;
     if (!f.seen)
         fprintf(stderr, "settle: %s\n", serr);
-    if (result == 0)
-        result = state_seen_load(rc->st, pc->id, rc->today - pc->lookback_days, seen_remember, &f);
     for (size_t i = 0; i < n; i++) {
         if (result == 0)
             result = partner_file(&f, pi, dir, names[i]);

@@ -123,10 +123,12 @@ static void table_refill(seen_store *s, const seen_entry *old, size_t old_cap)
         }
 }
 
-/* Doubles the table when old and new fit the budget together; false when they do not. */
+/* Grows the table 1.5 times (less at the end) while old and new fit the budget together;
+ * false when they do not. */
 static bool table_grow(seen_store *s)
 {
-    size_t want = s->cap * 2, room = s->budget_slots > s->cap ? s->budget_slots - s->cap : 0;
+    size_t room = s->budget_slots > s->cap ? s->budget_slots - s->cap : 0;
+    size_t want = s->cap + s->cap / 2;
     if (want > room)
         want = room;
     if (want < s->cap + s->cap / 4)

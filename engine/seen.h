@@ -7,7 +7,7 @@
  * store answers NEW (remembered now), REPEAT (same fingerprint) or CONFLICT
  * (different fingerprint), exactly as one big set would.
  *
- * Memory: an open-addressing table of 24-byte entries grows (doubling) only
+ * Memory: an open-addressing table of 24-byte entries grows (1.5 times) only
  * while the old and the new table together fit the budget; when it is full
  * its entries are sorted and written to a run file in a private temp folder
  * ("spilled"), keeping in memory only every 128th digest of the run and a

@@ -4,8 +4,9 @@
  * cells, with rejected rows kept in the state. A file counts all or nothing:
  * its state changes sit in a savepoint and its new ids in the seen id store
  * carry its file number, both undone if the file turns out unreadable (it is
- * then queued for quarantine, run_drops.c). Control totals, when the partner declares
- * them, are checked here; a mismatch is stored and holds the file's periods.
+ * then queued for quarantine, run_drops.c). Control totals, when the partner
+ * declares them, are checked here; a mismatch is stored and holds the file's
+ * periods.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -221,7 +221,7 @@ static int load_count(void *ctx, const unsigned char *record)
     return 0;
 }
 
-/* A version 6 state (one blob per file) is split into chunks by migration 7, in order. */
+/* A version 8 state (one blob per file) is split into chunks by migration 9, in order. */
 static void test_migration(void)
 {
     char tmpl[] = "/tmp/test_seen_v4.XXXXXX", err[256];
@@ -242,7 +242,7 @@ static void test_migration(void)
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
     CHECK(sqlite3_exec(h, "DROP TABLE seen_ids; CREATE TABLE seen_ids(partner TEXT NOT NULL,"
                           " file_id INTEGER NOT NULL, last_day INTEGER NOT NULL, ids BLOB NOT NULL,"
-                          " PRIMARY KEY(partner, file_id)) WITHOUT ROWID; PRAGMA user_version=6",
+                          " PRIMARY KEY(partner, file_id)) WITHOUT ROWID; PRAGMA user_version=8",
                        NULL, NULL, NULL) == SQLITE_OK);
     CHECK(sqlite3_prepare_v2(h, "INSERT INTO seen_ids VALUES('p', 1, 5, ?)", -1, &ins, NULL) ==
           SQLITE_OK);

@@ -57,7 +57,8 @@ static void cfg_paths(cfg_ctx *c, const cfg_node *v, settle_config *cfg)
 /* The settle: section: zone, cut-off, reporting currency, folders. */
 static void cfg_settle(cfg_ctx *c, const cfg_node *s, settle_config *cfg)
 {
-    static const char *const keys[] = {"timezone", "day_starts_at", "currency", "paths", NULL};
+    static const char *const keys[] = {"timezone", "day_starts_at", "currency", "paths",
+                                       "threads", NULL};
     if (!cfg_is_map(c, s, "", "settle"))
         return;
     cfg_keys(c, s, "settle", keys);
@@ -67,6 +68,7 @@ static void cfg_settle(cfg_ctx *c, const cfg_node *s, settle_config *cfg)
     if (cfg_need(c, s, "settle", "currency"))
         cfg_currency(c, s, "settle", "currency", &cfg->currency);
     cfg_paths(c, cfg_get(s, "paths"), cfg);
+    cfg_int(c, s, "settle", "threads", 1, 64, &cfg->threads);
 }
 
 /* An optional one-path section (fx: {rates}, tax: {tables}) into *out. */

@@ -118,6 +118,7 @@ typedef struct settle_config {
     char *dir;                /* owned; its folder; base of relative paths */
     char *timezone;           /* owned; business-day zone, required */
     int32_t day_starts_at;    /* seconds after local midnight, default 0 */
+    int threads;              /* settle.threads: ingest threads, 0 when not set (the cores) */
     char *currency;           /* owned; reporting currency, required */
     struct {
         char *inbox, *state, *reports, *audit, *quarantine, *metrics; /* owned, resolved */

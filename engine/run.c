@@ -229,6 +229,17 @@ static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
 }
 
 /* Sets up everything that needs no lock; returns an exit code on failure, else -1. */
+/* Ingest threads: --threads, else settle.threads, else the cores online (at least 1). */
+static int run_threads(const run_options *o, const settle_config *cfg)
+{
+    if (o->threads > 0)
+        return o->threads;
+    if (cfg->threads > 0)
+        return cfg->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 static int run_prepare(run_ctx *rc, settle_config *cfg, const run_options *o, bool **selected)
 {
     if (config_load_printed(o->config, cfg) != 0)
@@ -246,6 +257,7 @@ static int run_prepare(run_ctx *rc, settle_config *cfg, const run_options *o, bo
     if (!rc->business_zone || load_rules(rc) != 0)
         return EXIT_USAGE;
     rc->today = business_today(rc);
+    rc->threads = run_threads(o, cfg);
     return -1;
 }
 

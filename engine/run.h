@@ -21,6 +21,7 @@ typedef struct run_options {
     int32_t from_day, to_day;
     const char **partners;   /* --partner filters (borrowed), n_partners of them */
     size_t n_partners;
+    int threads;             /* --threads; 0 when not given (settle.threads, else the cores) */
 } run_options;
 
 int settle_run(const run_options *o);

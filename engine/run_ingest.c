@@ -16,10 +16,7 @@
 #include <unistd.h>
 
 #include "cells.h"
-#include "control.h"
-#include "ingest.h"
-#include "normalise.h"
-#include "run_int.h"
+#include "run_ingest_int.h"
 #include "seen.h"
 #include "timefmt.h"
 
@@ -27,7 +24,7 @@
 typedef struct file_ctx {
     run_ctx *rc;
     const partner_config *pc;
-    normaliser *norm;
+    file_prod prod;             /* reads and normalises (run_ingest_batch.c) */
     seen_store *seen;           /* the partner's seen ids; journals this file's new ones */
     bool seen_loaded;           /* the look-back window's stored ids are in `seen` */
     cell_map cells;
@@ -37,19 +34,10 @@ typedef struct file_ctx {
     int64_t file_id;
     int64_t id_chunks;          /* seen_ids rows stored for this file so far */
     file_counts counts;
-    const tz_zone *zone;        /* the partner's zone, for local timestamps */
-    bool header_done, failed;   /* failed: the file is unusable (reason in err) */
+    bool failed;                /* the file is unusable (reason in err) */
     bool state_failed;          /* the state store failed: the run must stop */
     int32_t last_day;           /* latest day of a counted transaction, INT32_MIN when none */
     char err[256];
-    /* control totals (pc->control) */
-    bool control;               /* the partner declares totals */
-    bool lookahead;             /* CSV trailer without marker: the last row is held back */
-    control_sum read;           /* what this file held */
-    control_decl decl;          /* what the partner declared */
-    uint64_t trailer_line;      /* 0 until a trailer row was met */
-    bool after_trailer;         /* data rows followed the trailer */
-    row_copy held;              /* lookahead: the previous row */
     /* the rule's transaction hook */
     bool hook;                  /* the partner's rule has one: a batch is open per file */
     bool hook_failed;           /* it raised: the file is not counted and stays in the inbox */
@@ -83,7 +71,7 @@ static int seen_remember(void *ctx, const unsigned char *record)
 }
 
 /* Stores one rejected row in the state. */
-static int file_reject(file_ctx *f, const ingest_row *row, slice id, reject_code code,
+static int file_reject(file_ctx *f, const bx_row *row, slice id, reject_code code,
                        const char *detail, int32_t day)
 {
     char *id_s = xstrndup(id.p, id.n), *raw = xstrndup(row->raw.p, row->raw.n);
@@ -99,19 +87,13 @@ static int file_reject(file_ctx *f, const ingest_row *row, slice id, reject_code
     return rc;
 }
 
-/* What a transaction was, folded to 32 bits, to tell re-sends from conflicts. */
-static uint32_t txn_fingerprint(const txn *t, const strmap *currencies)
+/*
+ * Dedups and sums one transaction (d: its id's digest, fp: its fingerprint,
+ * both computed by the producer); rejects a conflicting repeat.
+ */
+static int file_take_txn(file_ctx *f, const bx_row *row, const txn *t, dedup_digest d,
+                         uint32_t fp)
 {
-    const char *cur = strmap_str(currencies, (uint32_t)t->currency);
-    uint64_t h = hash_bytes(&t->amount, sizeof t->amount, (uint64_t)t->type * 0x9e37u + 1);
-    return (uint32_t)(h ^ hash_bytes(cur, 3, h));
-}
-
-/* Dedups and sums one transaction; rejects a conflicting repeat. */
-static int file_take_txn(file_ctx *f, const ingest_row *row, const txn *t)
-{
-    dedup_digest d = dedup_siphash128(&f->rc->key, t->id.p, t->id.n);
-    uint32_t fp = txn_fingerprint(t, f->cells.currencies);
     dedup_result r;
     if (seen_check(f->seen, d, fp, &r) != 0) {
         fprintf(stderr, "settle: %s: %s\n", f->relpath, seen_error(f->seen));
@@ -145,10 +127,11 @@ static int file_take_txn(file_ctx *f, const ingest_row *row, const txn *t)
  * or takes it. Returns file_take_txn's result, or 1 when the hook failed
  * (message in f->err).
  */
-static int file_hooked_txn(file_ctx *f, const ingest_row *row, txn *t)
+static int file_hooked_txn(file_ctx *f, const bx_row *row, const bx_txn *x)
 {
-    rules_tx_in in = {t->id, t->game, t->category, t->player, t->round,
-                      strmap_str(f->cells.currencies, (uint32_t)t->currency), t->type,
+    txn tx = x->t, *t = &tx;
+    uint32_t fp = x->fp;
+    rules_tx_in in = {t->id, t->game, t->category, t->player, t->round, x->cur, t->type,
                       t->amount, t->instant, t->day};
     rules_tx_out out;
     char *msg = NULL;
@@ -162,21 +145,13 @@ static int file_hooked_txn(file_ctx *f, const ingest_row *row, txn *t)
         f->skipped_by_rule++;
         return file_reject(f, row, t->id, REJ_SKIPPED_BY_RULE, out.reason, t->day);
     }
-    if (out.type >= 0)
+    if (out.type >= 0 && (tx_type)out.type != t->type) {
         t->type = (tx_type)out.type;
+        fp = txn_fingerprint(t->type, t->amount, x->cur);
+    }
     if (out.bucket[0])
         t->category = (slice){out.bucket, strlen(out.bucket)};
-    return file_take_txn(f, row, t);
-}
-
-/* The header row: resolve columns, or mark the file unusable. */
-static int file_header(file_ctx *f, const ingest_row *row)
-{
-    f->header_done = true;
-    if (normaliser_start_file(f->norm, row, f->err, sizeof f->err) == 0)
-        return 0;
-    f->failed = true;
-    return 1;
+    return file_take_txn(f, row, t, x->digest, fp);
 }
 
 /*
@@ -196,68 +171,28 @@ static row_outcome row_outcome_of(const file_ctx *f, const file_counts *before,
     return skipped ? ROW_SKIPPED : ROW_DUPLICATE;
 }
 
-/* One data row: count it for control totals, normalise, dedup, sum or reject. */
-static int file_data_row(file_ctx *f, const ingest_row *row)
+/* One data row as the producer made it: dedup, sum or reject (consumer of prod_read). */
+static int file_data_row(void *ctx, const bx_row *row)
 {
+    file_ctx *f = ctx;
     f->counts.rows++;
-    if (f->control) {
-        normaliser_control_add(f->norm, row, &f->read);
-        f->after_trailer |= f->trailer_line != 0;
-    }
-    txn out[TX_TYPE_COUNT];
-    size_t n;
-    norm_reject rej;
     int rc = 0;
     file_counts before = f->counts;
     int64_t skipped_before = f->skipped_by_rule;
-    if (normalise_row(f->norm, row, out, &n, &rej) != 0) {
-        rc = file_reject(f, row, rej.id, rej.code, rej.detail, rej.day);
-        rows_note(&f->rows, rej.day, ROW_REJECTED);
+    if (row->rejected) {
+        rc = file_reject(f, row, row->id, row->code, row->detail, row->day);
+        rows_note(&f->rows, row->day, ROW_REJECTED);
     }
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = f->hook ? file_hooked_txn(f, row, &out[i]) : file_take_txn(f, row, &out[i]);
-    if (n > 0)
-        rows_note(&f->rows, out[0].day, row_outcome_of(f, &before, skipped_before));
+    for (size_t i = 0; rc == 0 && i < row->n_txn; i++) {
+        const bx_txn *x = &row->tx[i];
+        rc = f->hook ? file_hooked_txn(f, row, x) : file_take_txn(f, row, &x->t, x->digest, x->fp);
+    }
+    if (row->n_txn > 0)
+        rows_note(&f->rows, row->tx[0].t.day, row_outcome_of(f, &before, skipped_before));
     if (rc == 1)
         return 1; /* the hook failed: stop reading, the file is undone */
     f->state_failed = rc != 0;
     return rc != 0 ? 2 : 0;
-}
-
-/* True when a CSV row is the trailer marked by control.marker. */
-static bool is_marked_trailer(const file_ctx *f, const ingest_row *row)
-{
-    const char *m = f->pc->control.marker;
-    return m && f->pc->control.trailer && row->n_fields > 0 &&
-           slice_eq(slice_trim(row->fields[0]), m);
-}
-
-/* Row callback of the reader: header, trailer, or data (one row late with lookahead). */
-static int file_row(void *ctx, const ingest_row *row)
-{
-    file_ctx *f = ctx;
-    bool synthetic = row->is_header && f->pc->format == FORMAT_JSON; /* not in the file */
-    f->rows.lines.read += !synthetic;
-    if (row->is_header) {
-        f->rows.lines.header += !synthetic;
-        return file_header(f, row);
-    }
-    if (!f->header_done && file_header(f, NULL) != 0)
-        return 1;
-    if (row->is_trailer || is_marked_trailer(f, row)) {
-        if (row->is_trailer)
-            control_from_json_row(row, &f->decl);
-        else
-            control_from_csv_row(&f->pc->control, row, &f->decl);
-        f->trailer_line = row->line;
-        f->rows.lines.control++;
-        return 0;
-    }
-    if (!f->lookahead)
-        return file_data_row(f, row);
-    int rc = f->held.has ? file_data_row(f, &f->held.row) : 0;
-    row_copy_set(&f->held, row);
-    return rc;
 }
 
 /* Undoes a failed file: its ids are forgotten, its state rolled back. */
@@ -279,6 +214,7 @@ static int file_store_ids(void *ctx, const void *records, size_t n_bytes)
 static int file_commit(file_ctx *f, size_t pi)
 {
     state *st = f->rc->st;
+    f->rows.lines = f->prod.lines;
     if (f->last_day != INT32_MIN && state_rejects_fill_day(st, f->file_id, f->last_day) != 0)
         return -1;
     f->rc->unattributed |= f->last_day == INT32_MIN && f->counts.rejected > 0;
@@ -339,32 +275,17 @@ static void file_totals(run_ctx *rc, const file_ctx *f)
         rc->rejects_by_reason[f->pc - rc->cfg->partners][c] += f->by_reason[c];
 }
 
-/* The wanted JSON paths: every mapped field's name (slots without one are skipped). */
-static size_t json_paths(const partner_config *pc, const char **paths)
-{
-    size_t n = 0;
-    for (int i = 0; i < SLOT_COUNT; i++)
-        if (pc->fields[i].name)
-            paths[n++] = pc->fields[i].name;
-    return n;
-}
-
-/* Reads the file with the partner's reader; the ingest_*_file result. */
+/* Reads the file through the producer; its result (prod_read). A reason the
+ * producer found (unreadable file, unusable header) becomes the file's, unless
+ * the hook failed first. */
 static int file_read(file_ctx *f, const char *path)
 {
-    const partner_config *pc = f->pc;
-    ingest_stats stats;
-    if (pc->format == FORMAT_CSV) {
-        int r = ingest_csv_file(path, &pc->csv, file_row, f, &stats, f->err, sizeof f->err);
-        f->rows.lines.title = (int64_t)stats.skipped;
-        f->rows.lines.read += (int64_t)stats.skipped;
-        return r;
+    int r = prod_read(&f->prod, path, file_data_row, f);
+    if (!f->hook_failed && f->prod.err[0]) {
+        snprintf(f->err, sizeof f->err, "%s", f->prod.err);
+        f->failed |= f->prod.failed;
     }
-    const char *paths[SLOT_COUNT], *control[2] = {pc->control.count.name, pc->control.sum.name};
-    json_options o = {pc->json_records};
-    size_t n_control = pc->control.trailer ? 2 : 0;
-    return ingest_json_file(path, &o, paths, json_paths(pc, paths), control, n_control, file_row,
-                            f, &stats, f->err, sizeof f->err);
+    return r;
 }
 
 /* Reads the file inside a transaction-hook batch when the rule has a hook. */
@@ -412,14 +333,15 @@ static int file_unreadable(file_ctx *f, const char *path, const char *name, cons
 /* Compares declared and read control totals; stores a mismatch. -1 on state failure. */
 static int file_control(file_ctx *f, const char *sha)
 {
-    if (!f->control)
+    file_prod *p = &f->prod;
+    if (!p->control)
         return 0;
-    if (f->lookahead && f->held.has) {
-        control_from_csv_row(&f->pc->control, &f->held.row, &f->decl);
-        f->rows.lines.control++; /* the held last row is the trailer */
+    if (p->lookahead && p->held.has) {
+        control_from_csv_row(&f->pc->control, &p->held.row, &p->decl);
+        p->lines.control++; /* the held last row is the trailer */
     }
-    char *m = f->after_trailer ? xasprintf("%s is not the last row", f->decl.where)
-                               : control_check(&f->decl, &f->read, &f->pc->csv, sha);
+    char *m = p->after_trailer ? xasprintf("%s is not the last row", p->decl.where)
+                               : control_check(&p->decl, &p->read, &f->pc->csv, sha);
     if (!m)
         return 0;
     fprintf(stderr, "settle: %s: control totals do not match, its statements are held: %s\n",
@@ -431,23 +353,76 @@ static int file_control(file_ctx *f, const char *sha)
     return rc;
 }
 
-/* Reads one file (already known to be new) into the state. -1 on state failure. */
+/* A file that cannot be read (open, stat or hash): said, counted, not recorded. */
+static void file_cannot_read(file_ctx *f, int e)
+{
+    fprintf(stderr, "settle: %s: cannot read: %s\n", f->relpath,
+            e == ELOOP ? "it is a symbolic link (refused, not followed)" : strerror(e));
+    f->rc->totals.files_failed++;
+}
+
+/* A file processed before (same SHA-256): skipped and audited. */
+static void file_skipped(file_ctx *f, const char *sha)
+{
+    f->rc->totals.files_skipped++;
+    file_audit(f, sha, "skipped");
+}
+
+/*
+ * Finishes the hash of a file read meanwhile: 0 with sha set (in the state
+ * too); 1 when the file was undone because it could not be hashed or was
+ * processed before after all (changed since it was listed); -1 on state failure.
+ */
+static int file_hashed(file_ctx *f, file_hash *h, char sha[65])
+{
+    if (file_hash_finish(h) != 0) {
+        int e = errno;
+        file_undo(f);
+        file_cannot_read(f, e);
+        return 1;
+    }
+    sha256_hex(h->digest, sha);
+    bool seen;
+    if (state_file_seen(f->rc->st, f->pc->id, sha, &seen) != 0)
+        return -1;
+    if (seen) {
+        file_undo(f);
+        file_skipped(f, sha);
+        return 1;
+    }
+    return state_file_set_sha(f->rc->st, f->file_id, sha) != 0 ? -1 : 0;
+}
+
+/*
+ * Reads one file (not processed before) into the state. sha is its SHA-256,
+ * or "" while h hashes it beside the reading (h is finished here whatever
+ * happens). -1 on state failure.
+ */
 static int file_process(file_ctx *f, size_t pi, const char *path, const char *name,
-                        const char *sha, int64_t size)
+                        char sha[65], file_hash *h, int64_t size)
 {
     run_ctx *rc = f->rc;
     if (!f->seen_loaded) { /* the window's ids, once per partner, only when a file is new */
         f->seen_loaded = true;
         if (state_seen_load(rc->st, f->pc->id, rc->today - f->pc->lookback_days, seen_remember,
-                            f) != 0)
+                            f) != 0) {
+            if (h)
+                file_hash_finish(h);
             return -1;
+        }
     }
-    if (state_savepoint(rc->st) != 0 ||
-        state_file_add(rc->st, rc->run_id, f->pc->id, f->relpath, sha, size, &f->file_id) != 0)
+    bool ok = state_savepoint(rc->st) == 0 &&
+              state_file_add(rc->st, rc->run_id, f->pc->id, f->relpath, sha, size,
+                             &f->file_id) == 0;
+    int r = ok ? file_read_hooked(f, path) : 0;
+    if (!ok || f->state_failed) {
+        if (h)
+            file_hash_finish(h);
         return -1;
-    int r = file_read_hooked(f, path);
-    if (f->state_failed)
-        return -1;
+    }
+    int hashed = h ? file_hashed(f, h, sha) : 0;
+    if (hashed != 0)
+        return hashed < 0 ? -1 : 0;
     if (f->hook_failed)
         return file_rule_failed(f, sha);
     if (r < 0 || f->failed)
@@ -469,23 +444,16 @@ static void file_reset(file_ctx *f)
     f->days = NULL;
     f->n_days = f->cap_days = 0;
     memset(&f->counts, 0, sizeof f->counts);
-    f->header_done = f->failed = f->state_failed = f->hook_failed = false;
+    f->failed = f->state_failed = f->hook_failed = false;
     f->skipped_by_rule = 0;
     rows_reset(&f->rows);
     memset(f->by_reason, 0, sizeof f->by_reason);
     f->last_day = INT32_MIN;
     f->err[0] = 0;
-    memset(&f->read, 0, sizeof f->read);
-    memset(&f->decl, 0, sizeof f->decl);
-    f->trailer_line = 0;
-    f->after_trailer = false;
-    f->held.has = false;
-    f->control = f->pc->control.trailer || f->pc->control.manifest;
-    f->lookahead = f->pc->control.trailer && f->pc->format == FORMAT_CSV && !f->pc->control.marker;
 }
 
 /*
- * With control.manifest: reads the drop's manifest into f->decl. Returns 1
+ * With control.manifest: reads the drop's manifest into f->prod.decl. Returns 1
  * when it has not arrived (the drop waits in the inbox), else 0; a manifest
  * that cannot be read leaves decl not present, with the reason in `where`.
  */
@@ -501,42 +469,68 @@ static int file_manifest(file_ctx *f, const char *dir, const char *name)
         fprintf(stderr, "settle: %s: waiting for its manifest %s; not read yet\n", f->relpath,
                 mname);
         f->rc->totals.files_waiting++;
-    } else if (control_read_manifest(mpath, mname, o, &f->decl, err, sizeof err) != 0) {
-        snprintf(f->decl.where, sizeof f->decl.where, "manifest %.40s: %.100s", mname, err);
+    } else if (control_read_manifest(mpath, mname, o, &f->prod.decl, err, sizeof err) != 0) {
+        snprintf(f->prod.decl.where, sizeof f->prod.decl.where, "manifest %.40s: %.100s", mname,
+                 err);
     }
     free(mname);
     free(mpath);
     return waiting;
 }
 
+/*
+ * Whether to hash the file before reading it (into sha): always with one
+ * thread, else when a processed file has its size (it may be a known one, so
+ * a rerun skips it without reading it). Otherwise it cannot be known and is
+ * hashed beside the reading (file_hash). 0, or -1 on state failure.
+ */
+static int file_hash_first(file_ctx *f, int64_t size, bool *first)
+{
+    *first = true;
+    if (f->prod.threads > 1 && state_file_size_seen(f->rc->st, f->pc->id, size, first) != 0)
+        return -1;
+    return 0;
+}
+
 /* Hashes the file and decides: skip (processed before), wait (no manifest) or process. */
 static int file_take(file_ctx *f, size_t pi, const char *dir, const char *path, const char *name)
 {
     unsigned char digest[32];
-    char sha[65];
+    char sha[65] = "";
     struct stat sb;
-    bool seen;
+    bool seen, first = true;
     int fd = open_regular(path); /* listed as a regular file; refuse one swapped since */
-    int ok = fd >= 0 && fstat(fd, &sb) == 0 && sha256_fd(fd, digest) == 0, e = errno;
-    if (fd >= 0)
+    int ok = fd >= 0 && fstat(fd, &sb) == 0, e = errno;
+    if (ok && file_hash_first(f, (int64_t)sb.st_size, &first) != 0) {
+        close(fd);
+        return -1;
+    }
+    if (ok && first)
+        ok = sha256_fd(fd, digest) == 0, e = errno;
+    if (fd >= 0 && (!ok || first))
         close(fd);
     if (!ok) {
-        fprintf(stderr, "settle: %s: cannot read: %s\n", f->relpath,
-                e == ELOOP ? "it is a symbolic link (refused, not followed)" : strerror(e));
-        f->rc->totals.files_failed++;
+        file_cannot_read(f, e);
         return 0;
     }
-    sha256_hex(digest, sha);
-    if (state_file_seen(f->rc->st, f->pc->id, sha, &seen) != 0)
-        return -1;
-    if (seen) {
-        f->rc->totals.files_skipped++;
-        file_audit(f, sha, "skipped");
+    if (first) {
+        sha256_hex(digest, sha);
+        if (state_file_seen(f->rc->st, f->pc->id, sha, &seen) != 0)
+            return -1;
+        if (seen) {
+            file_skipped(f, sha);
+            return 0;
+        }
+    }
+    if (file_manifest(f, dir, name) != 0) {
+        if (!first)
+            close(fd);
         return 0;
     }
-    if (file_manifest(f, dir, name) != 0)
-        return 0;
-    return file_process(f, pi, path, name, sha, (int64_t)sb.st_size);
+    file_hash h;
+    if (!first)
+        file_hash_start(&h, fd);
+    return file_process(f, pi, path, name, sha, first ? NULL : &h, (int64_t)sb.st_size);
 }
 
 /* Prepares the context for one file, then takes it. */
@@ -546,9 +540,7 @@ static int partner_file(file_ctx *f, size_t pi, const char *dir, const char *nam
     char *rel = xasprintf("%s/%s", f->pc->id, name);
     file_reset(f);
     cell_map_init(&f->cells);
-    normaliser_free(f->norm);
-    f->norm = normaliser_new(f->pc, f->zone, f->rc->business_zone,
-                             f->rc->cfg->day_starts_at, f->cells.currencies);
+    prod_start(&f->prod, f->cells.currencies);
     f->relpath = rel;
     int rc = file_take(f, pi, dir, path, name);
     free(path);
@@ -574,16 +566,16 @@ int run_ingest_partner(run_ctx *rc, size_t pi)
     char *dir = path_join(rc->cfg->paths.inbox, pc->id);
     size_t n;
     char **names = run_list_drops(rc, pc, dir, &n);
-    char zerr[128];
-    tz_zone *zone = tz_load(pc->timezone, zerr, sizeof zerr); /* validated by config_load */
     /* spills go to <state>/seen.tmp; a dry run on a scratch store (no state folder) uses $TMPDIR */
     const char *spill_dir = access(rc->cfg->paths.state, W_OK) == 0 ? rc->cfg->paths.state : NULL;
     char serr[256];
     file_ctx f = {.rc = rc, .pc = pc, .seen = seen_open(spill_dir, 0, serr, sizeof serr),
-                  .last_day = INT32_MIN, .zone = zone, .hook = rules_has_tx_hook(rc->re, pc->id)};
-    int result = zone && f.seen ? 0 : -1;
-    if (!f.seen)
+                  .last_day = INT32_MIN, .hook = rules_has_tx_hook(rc->re, pc->id)};
+    int result = prod_init(&f.prod, rc, pc, rc->threads); /* zones validated by config_load */
+    if (!f.seen) {
         fprintf(stderr, "settle: %s\n", serr);
+        result = -1;
+    }
     for (size_t i = 0; i < n; i++) {
         if (result == 0)
             result = partner_file(&f, pi, dir, names[i]);
@@ -591,10 +583,8 @@ int run_ingest_partner(run_ctx *rc, size_t pi)
     }
     seen_diagnose(&f);
     file_reset(&f);
-    row_copy_free(&f.held);
-    normaliser_free(f.norm);
+    prod_free(&f.prod);
     seen_close(f.seen);
-    tz_free(zone);
     free(names);
     free(dir);
     return result;

@@ -55,6 +55,7 @@ typedef struct run_ctx {
     dedup_key key;
     int64_t run_id;
     bool dry_run, progress;
+    int threads;                /* ingest threads: 1 = none besides the main one (run_ingest_int.h) */
     bool unattributed;          /* some rejects have no business day */
     int64_t (*rejects_by_reason)[REJ_CODE_COUNT]; /* per partner, processed files only */
     int32_t today;              /* business day "now" (or $SETTLE_TODAY) */

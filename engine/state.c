@@ -491,6 +491,17 @@ int state_run_audited(state *s, int64_t run_id)
     return state_done(s, st);
 }
 
+/* Steps a bound files query: *seen when it has a row; resets st. -1 on failure. */
+static int file_row_exists(state *s, sqlite3_stmt *st, bool *seen)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return state_fail(s, "state: files");
+    *seen = rc == SQLITE_ROW;
+    return 0;
+}
+
 int state_file_seen(state *s, const char *partner, const char *sha256, bool *seen)
 {
     sqlite3_stmt *st = state_stmt(s, STMT_FILE_SEEN,
@@ -500,12 +511,19 @@ int state_file_seen(state *s, const char *partner, const char *sha256, bool *see
         return -1;
     state_bind_text(st, 1, partner);
     state_bind_text(st, 2, sha256);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return state_fail(s, "state: files");
-    *seen = rc == SQLITE_ROW;
-    return 0;
+    return file_row_exists(s, st, seen);
+}
+
+int state_file_size_seen(state *s, const char *partner, int64_t size, bool *seen)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_FILE_SIZE,
+                                  "SELECT 1 FROM files WHERE partner=? AND size=? "
+                                  "AND outcome='processed' LIMIT 1");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, partner);
+    sqlite3_bind_int64(st, 2, size);
+    return file_row_exists(s, st, seen);
 }
 
 int state_file_add(state *s, int64_t run_id, const char *partner, const char *path,

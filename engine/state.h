@@ -88,6 +88,11 @@ int state_outputs_done(state *s);
 int state_file_seen(state *s, const char *partner, const char *sha256, bool *seen);
 int state_file_add(state *s, int64_t run_id, const char *partner, const char *path,
                    const char *sha256, int64_t size, int64_t *file_id);
+/* `seen` is set when this partner processed a file of exactly `size` bytes (a file
+ * with the same SHA-256 has the same size, so no match means the file is new). */
+int state_file_size_seen(state *s, const char *partner, int64_t size, bool *seen);
+/* Sets the SHA-256 of a file added with a placeholder while it was hashed. */
+int state_file_set_sha(state *s, int64_t file_id, const char *sha256);
 typedef struct file_counts {
     int64_t rows, transactions, duplicates, rejected;
 } file_counts;

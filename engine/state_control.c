@@ -26,14 +26,27 @@ int state_file_quarantined(state *s, int64_t run_id, const char *partner, const 
     return state_done(s, st);
 }
 
-int state_file_control(state *s, int64_t file_id, const char *mismatch)
+/* Runs `sql` (cached in `slot`): "UPDATE files SET <column>=? WHERE id=?" with text, file_id. */
+static int file_set_text(state *s, int slot, const char *sql, int64_t file_id, const char *text)
 {
-    sqlite3_stmt *st = state_stmt(s, STMT_FILE_CONTROL, "UPDATE files SET control=? WHERE id=?");
+    sqlite3_stmt *st = state_stmt(s, slot, sql);
     if (!st)
         return -1;
-    state_bind_text(st, 1, mismatch);
+    state_bind_text(st, 1, text);
     sqlite3_bind_int64(st, 2, file_id);
     return state_done(s, st);
+}
+
+int state_file_control(state *s, int64_t file_id, const char *mismatch)
+{
+    return file_set_text(s, STMT_FILE_CONTROL, "UPDATE files SET control=? WHERE id=?", file_id,
+                         mismatch);
+}
+
+int state_file_set_sha(state *s, int64_t file_id, const char *sha256)
+{
+    return file_set_text(s, STMT_FILE_SHA, "UPDATE files SET sha256=? WHERE id=?", file_id,
+                         sha256);
 }
 
 int state_control_holds(state *s, const char *partner, int32_t first, int32_t last,

@@ -1,0 +1,118 @@
+/*
+ * run_ingest_int.h - private to run_ingest.c (the consumer) and
+ * run_ingest_batch.c (the producer): the two stages of reading one file.
+ *
+ * The producer reads the file, splits and normalises each row and computes
+ * what is pure per row (the id's SipHash digest, the fingerprint), copying
+ * everything the consumer needs into batches (pipe.h); it also keeps the
+ * file's control totals and line counts. The consumer (the main thread)
+ * takes the rows in order and does everything stateful: dedup, cells,
+ * rejects into the state, the rule's hook, row accounting. With threads >= 2
+ * the producer runs on its own thread per file; with 1 the same code runs
+ * on the calling thread, a batch at a time.
+ *
+ * Shared state: the currency map (the cell map's) is written by the producer
+ * only while a file is read; the consumer reads the codes from the batch and
+ * the map only after prod_read returned. Each producer has its own time
+ * zones (a zone's lookup cache is not thread-safe).
+ */
+#ifndef SETTLE_RUN_INGEST_INT_H
+#define SETTLE_RUN_INGEST_INT_H
+
+#include <pthread.h>
+
+#include "control.h"
+#include "normalise.h"
+#include "pipe.h"
+#include "run_int.h"
+
+/* One transaction as the consumer takes it; its slices point into the batch. */
+typedef struct bx_txn {
+    txn t;
+    char cur[4];           /* the currency's ISO code, NUL-terminated */
+    dedup_digest digest;   /* dedup_siphash128 of t.id under the run's key */
+    uint32_t fp;           /* txn_fingerprint of type, amount, currency */
+} bx_txn;
+
+/* One data row: its transactions, or its reject (strings in the batch). */
+typedef struct bx_row {
+    uint64_t line;
+    slice raw;             /* the row's text as read (for a reject found later) */
+    bool rejected;         /* rejected by the normaliser: code, detail, id, day */
+    reject_code code;
+    int32_t day;
+    slice id;
+    const char *detail;
+    size_t n_txn;          /* transactions in tx[] (0 when rejected) */
+    bx_txn tx[];
+} bx_row;
+
+/* The consumer's handler of one row: 0 to go on, non-zero to stop the file. */
+typedef int (*bx_row_fn)(void *ctx, const bx_row *row);
+
+/* The producer of one partner's files. Fields after `err` are per file. */
+typedef struct file_prod {
+    const partner_config *pc;
+    const dedup_key *key;
+    tz_zone *zone, *business;   /* owned copies: the partner's and the business zone */
+    int32_t day_start;
+    int threads;                /* 1: no thread */
+    pipe_ring *ring;            /* owned */
+    normaliser *norm;           /* owned; made per file */
+    strmap *currencies;         /* borrowed: the file's cell map's; written here while read */
+    bool header_done, failed;   /* failed: the file is unusable (reason in err) */
+    char err[256];
+    file_lines lines;           /* rows read and the lines that are not data */
+    bool control;               /* the partner declares totals */
+    bool lookahead;             /* CSV trailer without marker: the last row is held back */
+    control_sum read;           /* what this file held */
+    control_decl decl;          /* what the partner declared */
+    uint64_t trailer_line;      /* 0 until a trailer row was met */
+    bool after_trailer;         /* data rows followed the trailer */
+    row_copy held;              /* lookahead: the previous row */
+    pipe_batch *cur;            /* the batch being filled */
+    bx_row_fn fn;               /* the consumer */
+    void *fn_ctx;
+    int stop;                   /* the consumer's non-zero result, once it stopped */
+} file_prod;
+
+/*
+ * Prepares the producer of partner pc for a run: its own zones, the ring
+ * (threads: 1 = no thread). -1 when a zone does not load (config_load has
+ * validated them).
+ */
+int prod_init(file_prod *p, const run_ctx *rc, const partner_config *pc, int threads);
+/* Readies the producer for a new file whose currencies are interned into `currencies`. */
+void prod_start(file_prod *p, strmap *currencies);
+/*
+ * Reads file `path`, handing every data row in order to fn(ctx, row) on the
+ * calling thread. Returns fn's first non-zero result (reading stopped
+ * there), else the reader's result: 0 read whole, -1 unreadable, 1 unusable
+ * header (p->failed, reason in p->err).
+ */
+int prod_read(file_prod *p, const char *path, bx_row_fn fn, void *ctx);
+/* Frees everything the producer owns. */
+void prod_free(file_prod *p);
+
+/*
+ * The SHA-256 of a file, computed on a thread of its own while the file is
+ * read (threads >= 2, for a file no processed one has the size of: it cannot
+ * be a known one, so reading need not wait for the hash).
+ */
+typedef struct file_hash {
+    int fd;                     /* owned from file_hash_start to file_hash_finish */
+    pthread_t thread;
+    bool threaded;              /* false: hashed in file_hash_start itself */
+    int rc, err;                /* sha256_fd's result and its errno */
+    unsigned char digest[32];
+} file_hash;
+/* Starts hashing fd (at offset 0) on a thread, or hashes it now when no thread can
+ * be had. Takes fd (closed by file_hash_finish). */
+void file_hash_start(file_hash *h, int fd);
+/* Waits for the hash and closes fd: 0 with h->digest, or -1 with errno in h->err. */
+int file_hash_finish(file_hash *h);
+
+/* What a transaction was, folded to 32 bits, to tell re-sends from conflicts. */
+uint32_t txn_fingerprint(tx_type type, int64_t amount, const char cur[3]);
+
+#endif

@@ -18,6 +18,9 @@ import traceback
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SETTLE = os.environ.get("SETTLE_BIN", os.path.join(ROOT, "build", "engine", "settle"))
 GENDROPS = os.environ.get("GENDROPS_BIN", os.path.join(ROOT, "build", "tools", "gendrops"))
+# `settle run` gets --threads $SETTLE_TEST_THREADS unless a test gives its own (scripts/test: 2,
+# so the whole suite runs the two-stage ingest whatever the machine's cores).
+TEST_THREADS = os.environ.get("SETTLE_TEST_THREADS", "")
 
 _passed = 0
 _failed = 0
@@ -86,6 +89,8 @@ class Workspace:
         e = dict(os.environ)
         e.update(env or {})
         cmd = [SETTLE, args[0], "-c", self.path(config)] + list(args[1:])
+        if TEST_THREADS and args[0] == "run" and "--threads" not in args:
+            cmd += ["--threads", TEST_THREADS]
         return subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=600)
 
     def statement(self, period, partner):

@@ -62,8 +62,8 @@ static void expect_error(int srcline, const char *yaml, int line, int col, const
 
 /* The settle: section and partner head used by most fixtures: HEAD0 is
  * lines 1-8, HEAD adds fields.time on line 9. */
-#define HEAD0                                                                            \
-    "settle:\n"                                                                          \
+#define HEAD0 "settle:\n" HEAD0_BODY
+#define HEAD0_BODY                                                                       \
     "  timezone: Asia/Seoul\n"                                                           \
     "  currency: KRW\n"                                                                  \
     "partners:\n"                                                                        \
@@ -317,12 +317,21 @@ static void test_minimal(void)
     CHECK_EQ_INT(config_load(cfgpath, &cfg, &d), 0);
     diag_print(&d, stderr);
     CHECK_EQ_INT(cfg.day_starts_at, 0);
+    CHECK_EQ_INT(cfg.threads, 0); /* not set: settle run uses the cores */
     snprintf(buf, sizeof buf, "%s/data/inbox", tmpdir);
     CHECK_EQ_STR(cfg.paths.inbox, buf);
     snprintf(buf, sizeof buf, "%s/var/state", tmpdir);
     CHECK_EQ_STR(cfg.paths.state, buf);
     CHECK(cfg.fx_rates == NULL && cfg.tax_tables == NULL);
     CHECK_EQ_INT(cfg.n_partners, 1);
+    config_free(&cfg);
+    diag_free(&d);
+    diag_init(&d);
+    write_fixture("settle:\n  threads: 3\n" HEAD0_BODY "      time: Date\n      type: K\n"
+                  "      amount: A\n");
+    CHECK_EQ_INT(config_load(cfgpath, &cfg, &d), 0);
+    diag_print(&d, stderr);
+    CHECK_EQ_INT(cfg.threads, 3);
     config_free(&cfg);
     diag_free(&d);
 }
@@ -359,7 +368,7 @@ static void test_unknown_keys(void)
                  "partners)");
     EXPECT_ERROR("settle:\n  timezone: UTC\n  currency: EUR\n  curency: EUR\npartners: {}\n", 4,
                  3, "unknown key 'curency' in settle (expected one of: timezone, day_starts_at,"
-                 " currency, paths)");
+                 " currency, paths, threads)");
     EXPECT_ERROR(HEAD "      amount: A\n      type: T\n    statment: daily\n", 12, 5,
                  "unknown key 'statment' in partners.acme (expected one of: kind, format");
     EXPECT_ERROR(HEAD "      amount: A\n      type: T\n    csv: { delimeter: \";\" }\n", 12, 12,
@@ -447,6 +456,10 @@ static void test_bad_values(void)
                  "partners: {}\n", 3, 18, "settle.day_starts_at must be a time of day \"HH:MM\"");
     EXPECT_ERROR("settle:\n  timezone: UTC\n  day_starts_at: 6am\n  currency: EUR\n"
                  "partners: {}\n", 3, 18, "got '6am'");
+    EXPECT_ERROR("settle:\n  timezone: UTC\n  currency: EUR\n  threads: 0\npartners: {}\n", 4, 12,
+                 "settle.threads must be between 1 and 64, got 0");
+    EXPECT_ERROR("settle:\n  timezone: UTC\n  currency: EUR\n  threads: many\npartners: {}\n", 4,
+                 12, "expected a whole number for 'settle.threads', got 'many'");
     EXPECT_ERROR(HEAD "      amount: A\n      type: T\n    statement: yearly\n", 12, 16,
                  "partners.acme.statement must be daily, weekly or monthly, got 'yearly'");
     EXPECT_ERROR(HEAD "      amount: A\n      type: T\n    csv: { encoding: utf-9 }\n", 12, 22,

@@ -34,18 +34,25 @@ static inline uint64_t sip_finish(uint64_t v[4])
     return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
-/* SipHash-2-4-128 as specified by Aumasson and Bernstein. */
+/* The little-endian 64-bit word at p[0..8), whatever the host's byte order. */
+static inline uint64_t sip_le64(const unsigned char *p)
+{
+    uint64_t m = 0;
+    for (int i = 7; i >= 0; i--)
+        m = (m << 8) | p[i];
+    return m;
+}
+
+/* SipHash-2-4-128 as specified by Aumasson and Bernstein (tests/unit/test_dedup.c
+ * checks it against the reference vectors). */
 dedup_digest dedup_siphash128(const dedup_key *k, const void *p, size_t n)
 {
     const unsigned char *s = p;
     uint64_t v[4] = {k->k0 ^ 0x736f6d6570736575ull, k->k1 ^ 0x646f72616e646f83ull,
                      k->k0 ^ 0x6c7967656e657261ull, k->k1 ^ 0x7465646279746573ull};
     size_t left = n;
-    for (; left >= 8; left -= 8, s += 8) {
-        uint64_t m;
-        memcpy(&m, s, 8);
-        sip_absorb(v, m);
-    }
+    for (; left >= 8; left -= 8, s += 8)
+        sip_absorb(v, sip_le64(s));
     uint64_t last = (uint64_t)n << 56;
     for (size_t i = 0; i < left; i++)
         last |= (uint64_t)s[i] << (8 * i);

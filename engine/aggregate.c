@@ -95,7 +95,7 @@ static int group_cmp(const void *a, const void *b)
 static agg_group *group_take(group_set *gs, size_t *n)
 {
     *n = strmap_count(gs->keys);
-    qsort(gs->groups, *n, sizeof *gs->groups, group_cmp);
+    xqsort(gs->groups, *n, sizeof *gs->groups, group_cmp);
     strmap_free(gs->keys);
     return gs->groups;
 }
@@ -281,7 +281,7 @@ static void builder_sweep(period_builder *b, const fx_table *fx, sweep_kind k, g
     static int (*const cmps[])(const void *, const void *) = {cell_cmp_type, cell_cmp_category,
                                                               cell_cmp_game};
     period_agg *p = b->agg;
-    qsort(b->cells, b->n, sizeof *b->cells, cmps[k]);
+    xqsort(b->cells, b->n, sizeof *b->cells, cmps[k]);
     int32_t noted_day = INT32_MIN;
     const char *noted_cur = "";
     for (size_t i = 0, j; i < b->n; i = j) {

@@ -177,7 +177,7 @@ char **run_list_drops(run_ctx *rc, const partner_config *pc, const char *dir, si
         names[(*n)++] = xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, *n, sizeof *names, name_cmp);
+    xqsort(names, *n, sizeof *names, name_cmp);
     drop_manifests(pc, names, n);
     return names;
 }

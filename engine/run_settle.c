@@ -379,7 +379,7 @@ int run_settle_all(run_ctx *rc, char *err, size_t errlen)
 {
     if (run_restate_plan(rc) != 0 || extend_carry_chain(rc) != 0)
         return snprintf(err, errlen, "%s", state_error(rc->st)), -1;
-    qsort(rc->periods, rc->n_periods, sizeof *rc->periods, period_cmp);
+    xqsort(rc->periods, rc->n_periods, sizeof *rc->periods, period_cmp);
     for (size_t i = 0; i < rc->n_periods; i++) { /* late data may append periods: copy */
         run_period p = rc->periods[i];
         size_t before = rc->n_periods;

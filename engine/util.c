@@ -47,6 +47,12 @@ void *xrealloc(void *p, size_t n)
     return q;
 }
 
+void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}
+
 /* strdup that never returns NULL; NULL in gives NULL out. */
 char *xstrdup(const char *s)
 {
@@ -62,12 +68,20 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
-/* vprintf into a new string owned by the caller; *len gets its length. */
+/*
+ * vprintf into a new string owned by the caller; *len gets its length. A
+ * text vsnprintf cannot produce (over INT_MAX bytes) is out of memory. `fmt`
+ * is declared non-null: without that, gcc's UBSan instrumentation adds a
+ * path where it is NULL and -Wformat-truncation rejects that path.
+ */
+__attribute__((format(printf, 2, 0), nonnull(2)))
 static char *xvasprintf(size_t *len, const char *fmt, va_list ap)
 {
     va_list again;
     va_copy(again, ap);
     int n = vsnprintf(NULL, 0, fmt, ap);
+    if (n < 0)
+        oom();
     char *p = xmalloc((size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, again);
     va_end(again);

@@ -50,6 +50,11 @@ void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/*
+ * qsort that also takes an empty array given as base NULL (n == 0): C leaves
+ * qsort(NULL, 0, ...) undefined, and a list that never grew is NULL.
+ */
+void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* Returns a malloc'd string built like printf. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

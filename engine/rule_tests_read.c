@@ -266,10 +266,11 @@ static bool rt_fx_one(cfg_ctx *c, const cfg_node *v, fx_applied *out)
         if (!(n[i] = cfg_need(c, v, "p.fx[]", rt_fx_keys[i])))
             return false;
     const char *rate = cfg_scalar(c, n[4], "p.fx[]", "rate", "a rate such as \"0.9091\"");
-    bool ok = rt_date(c, n[0], "p.fx[]", "day", &out->day) &
-              rt_date(c, n[1], "p.fx[]", "rate_date", &out->rate_date) &
-              (rt_code(c, n[2], "p.fx[]", "base", out->base) >= 0) &
-              (rt_code(c, n[3], "p.fx[]", "quote", out->quote) >= 0) && rate;
+    /* every field is read (and reported) before deciding */
+    bool ok = rt_date(c, n[0], "p.fx[]", "day", &out->day);
+    ok = rt_date(c, n[1], "p.fx[]", "rate_date", &out->rate_date) && ok;
+    ok = rt_code(c, n[2], "p.fx[]", "base", out->base) >= 0 && ok;
+    ok = rt_code(c, n[3], "p.fx[]", "quote", out->quote) >= 0 && ok && rate;
     if (ok && rate_parse(rate, strlen(rate), &r) != MONEY_OK) {
         cfg_error(c, n[4], "p.fx[].rate: '%s' is not a rate; write a decimal such as "
                            "\"0.9091\"", rate);

@@ -25,7 +25,7 @@ static int rf_currency(lua_State *L, int arg, const char *what)
 /* The date argument as a day, or raises. */
 static int32_t rf_date(lua_State *L, int arg)
 {
-    int32_t day;
+    int32_t day = 0; /* set on every path that returns: luaL_error does not return */
     size_t n;
     const char *d = lua_type(L, arg) == LUA_TSTRING ? lua_tolstring(L, arg, &n) : NULL;
     if (!d || date_parse(d, n, &day) != 0)

@@ -6,12 +6,15 @@ SETTLE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SETTLE_BUILD="$SETTLE_ROOT/build"
 SETTLE_PACKAGES="gcc libc6-dev pkg-config meson ninja-build liblua5.4-dev libcsv-dev
   libyaml-dev libsqlite3-dev libyajl-dev libssl-dev zlib1g-dev python3 tzdata"
+# Only for `scripts/test --fuzz`: clang and its libFuzzer/sanitizer runtimes.
+# (`--sanitize` builds with gcc, whose ASan/UBSan runtimes come with gcc.)
+SETTLE_FUZZ_PACKAGES="clang libclang-rt-dev"
 
-# Installs whatever of SETTLE_PACKAGES is missing; without root, prints the
-# exact apt-get line and stops.
+# Installs whatever of the given packages (default SETTLE_PACKAGES) is
+# missing; without root, prints the exact apt-get line and stops.
 settle_install_deps() {
     local missing=() p
-    for p in $SETTLE_PACKAGES; do
+    for p in ${*:-$SETTLE_PACKAGES}; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
             missing+=("$p")
     done
@@ -27,14 +30,17 @@ settle_install_deps() {
     apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# Configures (once) and builds the tree into build/.
+# settle_build [DIR [MESON_OPTION...]]: configures DIR (default build/) once
+# with the given meson options, then builds it. Exits 2 on a build error.
 settle_build() {
-    if [ ! -f "$SETTLE_BUILD/build.ninja" ]; then
-        meson setup "$SETTLE_BUILD" "$SETTLE_ROOT" >/dev/null
+    local dir=${1:-$SETTLE_BUILD}
+    [ $# -gt 0 ] && shift
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" "$SETTLE_ROOT" "$@" >/dev/null || exit 2
     fi
-    ninja -C "$SETTLE_BUILD" >/dev/null 2>"$SETTLE_BUILD/ninja.err" || {
-        cat "$SETTLE_BUILD/ninja.err" >&2
-        ninja -C "$SETTLE_BUILD" >&2
+    ninja -C "$dir" >/dev/null 2>"$dir/ninja.err" || {
+        cat "$dir/ninja.err" >&2
+        ninja -C "$dir" >&2
         exit 2
     }
 }

@@ -21,6 +21,9 @@ GENDROPS = os.environ.get("GENDROPS_BIN", os.path.join(ROOT, "build", "tools", "
 # `settle run` gets --threads $SETTLE_TEST_THREADS unless a test gives its own (scripts/test: 2,
 # so the whole suite runs the two-stage ingest whatever the machine's cores).
 TEST_THREADS = os.environ.get("SETTLE_TEST_THREADS", "")
+# How much slower than a release build the binary under test may be (scripts/test
+# --sanitize sets it): time limits in the tests are multiplied by it.
+TIME_FACTOR = float(os.environ.get("SETTLE_TIME_FACTOR", "1"))
 
 _passed = 0
 _failed = 0

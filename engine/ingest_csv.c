@@ -37,8 +37,8 @@
 #include "ingest_iconv.h"
 #include "ingest_source.h"
 
-#define CSVR_BLOCK (1024 * 1024)            /* read(2) size */
-#define CSVR_PIECE (16 * 1024)              /* most bytes given to csv_parse at once */
+#define CSVR_BLOCK INGEST_BLOCK(1024 * 1024) /* read(2) size */
+#define CSVR_PIECE INGEST_BLOCK(16 * 1024)  /* most bytes given to csv_parse at once */
 #define CSVR_MAX_ROW (16 * INGEST_MAX_FIELD) /* field bytes kept per row */
 #define CSVR_MAX_FIELDS 16384               /* fields kept per row */
 #define CSVR_ENTRY_BLK 4096                 /* libcsv entry buffer growth step */

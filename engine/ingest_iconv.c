@@ -9,10 +9,11 @@
 #include <strings.h>
 
 #include "ingest_iconv.h"
+#include "ingest_source.h"
 #include "util.h"
 
 /* Size of the UTF-8 output chunk handed to the sink. */
-#define ICV_OUT (256 * 1024)
+#define ICV_OUT INGEST_BLOCK(256 * 1024)
 
 /* True for NULL or any spelling of UTF-8 we treat as "no conversion". */
 bool icv_is_utf8(const char *encoding)

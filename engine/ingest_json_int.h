@@ -121,7 +121,7 @@ static inline bool ju8_step(ju8 *u, unsigned char c)
 
 /* ---- the reader (ingest_json.c and ingest_json_rec.c) ---------------------- */
 
-#define JR_BLOCK (1024 * 1024)                       /* bytes read at once */
+#define JR_BLOCK INGEST_BLOCK(1024 * 1024)           /* bytes read at once */
 #define JR_STR_CAP (6 * (size_t)INGEST_MAX_FIELD + 16) /* escaped string bytes given to yajl */
 #define JR_PROBLEM 512                               /* longest row problem kept */
 

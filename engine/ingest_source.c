@@ -14,7 +14,7 @@
 #include "ingest_source.h"
 #include "util.h"
 
-#define SRC_IN_BLOCK (256 * 1024) /* compressed bytes read at once */
+#define SRC_IN_BLOCK INGEST_BLOCK(256 * 1024) /* compressed bytes read at once */
 
 struct byte_source {
     int fd;

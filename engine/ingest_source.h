@@ -18,6 +18,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/*
+ * The size of a reader buffer that is normally `n` bytes. Fuzz builds (meson
+ * -Dfuzz=true defines SETTLE_SMALL_BLOCKS) use 64 bytes, so inputs of a few
+ * KiB cross every block, chunk and carry boundary the readers have.
+ */
+#ifdef SETTLE_SMALL_BLOCKS
+#define INGEST_BLOCK(n) 64
+#else
+#define INGEST_BLOCK(n) (n)
+#endif
+
 typedef struct byte_source byte_source;
 
 /*

@@ -1,10 +1,12 @@
 """test_periods.py - periods over several nights through the real binary:
 provisional then final after the grace time, a rerun with nothing new
-changing nothing, late data for a final period settled as an adjustment line
-in the next open period (the final statement untouched, byte for byte), and
-negative GGR carried from one period into the next. Figures are by hand.
+changing nothing, runs with nothing to settle at all, late data for a final
+period settled as an adjustment line in the next open period (the final
+statement untouched, byte for byte), and negative GGR carried from one period
+into the next. Figures are by hand.
 """
 import json
+import os
 
 from harness import CARRY_RULE, Workspace, check, check_eq, done, test
 
@@ -104,6 +106,34 @@ def negative_ggr_is_carried_into_the_next_period():
              "September re-settled while provisional: -100 - 250 carried")
     check_eq((octo["carry_in"], octo["payable"], octo["carry_out"]), ("-350.00", "0.00", "-340.00"),
              "October picks up the new carry: 10 - 350")
+    ws.cleanup()
+
+
+def reports(ws):
+    """Every file written below var/reports."""
+    root = ws.path("var", "reports")
+    return sorted(os.path.relpath(os.path.join(d, f), root)
+                  for d, _, files in os.walk(root) for f in files)
+
+
+def run_empty(ws, what):
+    """A run with nothing to settle: exit 0, no statement (under --sanitize: no report)."""
+    r = ws.settle("run", env={"SETTLE_TODAY": "2025-10-01"})
+    check_eq(r.returncode, 0, "%s: exit 0 (stderr: %s)" % (what, r.stderr))
+    check("runtime error" not in r.stderr, "%s: no sanitizer report" % what)
+    check_eq([f for f in reports(ws) if "statement" in f], [], "%s: no statement" % what)
+
+
+@test
+def runs_with_nothing_to_settle():
+    # Once passed NULL to qsort for their empty lists (caught by scripts/test --sanitize).
+    ws = workspace()
+    os.makedirs(ws.path("inbox", "acme"))
+    run_empty(ws, "empty partner folder")
+    ws.write("inbox/acme/empty.csv", HEAD)
+    run_empty(ws, "header-only drop")
+    run_empty(ws, "second run, nothing new")
+    check_eq(ws.settle("status").returncode, 0, "status after empty runs")
     ws.cleanup()
 
 

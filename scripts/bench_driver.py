@@ -83,14 +83,15 @@ def fail(msg):
 
 
 def measure(argv, log):
-    """Runs argv with stdout+stderr into `log`; returns (exit code, wall s, peak RSS MB)."""
+    """Runs argv with stdout+stderr into `log`; returns (exit code, wall s, CPU s, peak RSS MB),
+    CPU being user + system time of the child (wait4 rusage)."""
     with open(log, "wb") as out:
         t0 = time.monotonic()
         p = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
         _, status, ru = os.wait4(p.pid, 0)
         secs = time.monotonic() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
-    return p.returncode, secs, ru.ru_maxrss / 1024.0
+    return p.returncode, secs, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
 
 
 def tail(path, n=2000):
@@ -111,7 +112,7 @@ def generate(work, rows, fmt):
     if fmt == "csv":
         return csv, os.path.getsize(csv)
     nd = csv[:-4] + ".ndjson"
-    code, _, _ = measure([NODE, os.path.join(ROOT, "scripts", "bench_duckdb.mjs"), DUCKDB_MODULES,
+    code, _, _, _ = measure([NODE, os.path.join(ROOT, "scripts", "bench_duckdb.mjs"), DUCKDB_MODULES,
                           "ndjson", csv, nd], os.path.join(work, "convert.log"))
     if code:
         fail("CSV -> NDJSON conversion failed: " + tail(os.path.join(work, "convert.log")))
@@ -150,16 +151,17 @@ class Job:
 
     def __init__(self, name, argv, prepare, log):
         self.name, self.argv, self.prepare, self.log = name, argv, prepare, log
-        self.secs, self.rss = [], []
+        self.secs, self.cpu, self.rss = [], [], []
 
     def run_once(self):
         """Prepares (untimed), runs and records one measurement; exits on failure."""
         self.prepare()
-        code, secs, rss = measure(self.argv, self.log)
+        code, secs, cpu, rss = measure(self.argv, self.log)
         ok = (0, 1) if self.name.startswith("settle") else (0,)
         if code not in ok:
             fail("%s exited %d:\n%s" % (self.name, code, tail(self.log)))
         self.secs.append(secs)
+        self.cpu.append(cpu)
         self.rss.append(rss)
 
 
@@ -245,24 +247,26 @@ def fmt_mb(x):
 
 
 def print_table(jobs, rows, size):
-    """The per-contestant medians (rows/s and MB/s from the median), then the ratios."""
-    print("%-14s %9s %9s %9s %12s %9s %7s" % ("", "median s", "min s", "max s", "peak RSS MB",
-                                              "rows/s", "MB/s"))
+    """The per-contestant medians (rows/s and MB/s from the median wall time), then the
+    ratios of the medians."""
+    print("%-12s %8s %7s %7s %7s %12s %9s %6s" % ("", "median s", "min s", "max s", "CPU s",
+                                                 "peak RSS MB", "rows/s", "MB/s"))
     med = {}
     for j in jobs:
         m = statistics.median(j.secs)
-        med[j.name] = (m, statistics.median(j.rss))
-        print("%-14s %9.2f %9.2f %9.2f %12s %9.0f %7.1f" % (j.name, m, min(j.secs), max(j.secs),
-                                                           fmt_mb(max(j.rss)), rows / m,
-                                                           size / 1e6 / m))
-    s, srss = med["settle"]
+        med[j.name] = (m, statistics.median(j.cpu), statistics.median(j.rss))
+        print("%-12s %8.2f %7.2f %7.2f %7.2f %12s %9.0f %6.1f"
+              % (j.name, m, min(j.secs), max(j.secs), med[j.name][1], fmt_mb(max(j.rss)),
+                 rows / m, size / 1e6 / m))
+    s, scpu, srss = med["settle"]
     for other in ("duckdb", "pandas"):
-        o, orss = med[other]
-        print("settle/%-7s time %.2fx   peak RSS %.2fx" % (other, s / o, srss / orss))
+        o, ocpu, orss = med[other]
+        print("settle/%-7s wall time %.2fx   CPU time %.2fx   peak RSS %.2fx"
+              % (other, s / o, scpu / ocpu, srss / orss))
     if "settle+hook" in med:
-        h = med["settle+hook"][0]
-        print("hook overhead: %+.0f%% (settle+hook %.2f s vs settle %.2f s; SPEC target <= +30%%)"
-              % ((h / s - 1) * 100, h, s))
+        h, hcpu, _ = med["settle+hook"]
+        print("hook overhead: wall %+.0f%% (%.2f s vs %.2f s), CPU %+.0f%% (SPEC target <= +30%%)"
+              % ((h / s - 1) * 100, h, s, (hcpu / scpu - 1) * 100))
     print("SPEC targets: settle/duckdb time <= 0.50 at 5M rows, settle peak RSS < 256 MB")
 
 
@@ -290,8 +294,8 @@ def bench(args):
         for k in range(args.runs):
             for j in jobs:
                 j.run_once()
-                print("  run %d %-12s %6.2f s %8s MB" % (k + 1, j.name, j.secs[-1],
-                                                        fmt_mb(j.rss[-1])), flush=True)
+                print("  run %d %-12s %6.2f s wall %6.2f s CPU %8s MB"
+                      % (k + 1, j.name, j.secs[-1], j.cpu[-1], fmt_mb(j.rss[-1])), flush=True)
         results = {"duckdb": read_result(duck_out), "pandas": read_result(pd_out)}
         for j in jobs:
             if j.name.startswith("settle"):
@@ -310,7 +314,7 @@ def bench(args):
 
 def sweep(args):
     """settle's peak RSS at each row count of the sweep (one run each, fresh data)."""
-    print("%10s %9s %9s %12s" % ("rows", "input MB", "time s", "peak RSS MB"))
+    print("%10s %9s %9s %9s %12s" % ("rows", "input MB", "wall s", "CPU s", "peak RSS MB"))
     for rows in args.rows_sweep:
         work = tempfile.mkdtemp(prefix="settle-bench.", dir=os.environ.get("TMPDIR", "/tmp"))
         try:
@@ -319,8 +323,8 @@ def sweep(args):
                                                     os.path.join(ROOT, "rules",
                                                                  "live_casino.lua")))
             job.run_once()
-            print("%10d %9.1f %9.2f %12s" % (rows, size / 1e6, job.secs[0], fmt_mb(job.rss[0])),
-                  flush=True)
+            print("%10d %9.1f %9.2f %9.2f %12s" % (rows, size / 1e6, job.secs[0], job.cpu[0],
+                                                   fmt_mb(job.rss[0])), flush=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -16,6 +16,7 @@ import decimal
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -341,7 +342,9 @@ def row_list(text):
 
 
 def main():
-    """Parses the command line and runs the benchmark or the sweep."""
+    """Parses the command line and runs the benchmark or the sweep; SIGTERM exits through
+    the clean-up of the temporary folder like Ctrl-C does."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[1])
     ap.add_argument("rows", nargs="?", type=int, default=1000000, help="rows (default 1000000)")
     ap.add_argument("--format", choices=("csv", "ndjson"), default="csv")

@@ -40,14 +40,18 @@ function source(format, input) {
 }
 
 // SQL of the settlement: number rows in file order, keep the first of each
-// id, group and sum exactly, write a sorted CSV.
+// id, group and sum exactly, write a sorted CSV (a DATE is written as
+// YYYY-MM-DD). Of the formulations tried, the fastest on this machine:
+// `rn = min(rn) OVER (PARTITION BY id)` took about half the CPU of
+// `row_number() OVER (PARTITION BY id ORDER BY rn) = 1`, of arg_min per id and
+// of a semi-join on min(rn); grouping by the DATE and formatting only the
+// result saves a strftime per row.
 function settleSql(format, input, output) {
   return `
     COPY (
       WITH numbered AS (SELECT row_number() OVER () AS rn, * FROM ${source(format, input)}),
-           firsts AS (SELECT * FROM numbered QUALIFY row_number() OVER (PARTITION BY txn_id ORDER BY rn) = 1)
-      SELECT strftime(CAST((created_at AT TIME ZONE 'Asia/Seoul') - INTERVAL 6 HOUR AS DATE), '%Y-%m-%d')
-               AS day,
+           firsts AS (SELECT * FROM numbered QUALIFY rn = min(rn) OVER (PARTITION BY txn_id))
+      SELECT CAST((created_at AT TIME ZONE 'Asia/Seoul') - INTERVAL 6 HOUR AS DATE) AS day,
              table_id AS game, ccy AS currency, event AS type, sum(amount) AS total, count(*) AS count
       FROM firsts
       GROUP BY ALL

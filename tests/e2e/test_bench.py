@@ -1,0 +1,120 @@
+"""test_bench.py - the settle side and the agreement check of scripts/bench
+(scripts/bench_driver.py), on a small royal-live drop through the real binary.
+
+DuckDB and pandas are not needed: a reference computed here with the standard
+library (first row per id, exact cents, Seoul business day from 06:00) stands
+in for them. Checks that the bench's CSV and NDJSON configs and its no-op hook
+rule make settle compute exactly those cells, that the result-file reader is
+exact, and that the agreement check stops on a single differing cell.
+"""
+import csv
+import json
+import os
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from harness import GENDROPS, ROOT, SETTLE, check, check_eq, done, test
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import bench_driver as bd  # noqa: E402
+
+bd.SETTLE, bd.GENDROPS = SETTLE, GENDROPS
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def reference(path):
+    """{(day, game, currency, type): (cents, count)} of a royal-live CSV, keeping the first
+    row of every txn_id; also the number of rows read."""
+    seen, cells, rows = set(), {}, 0
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        for r in csv.DictReader(f):
+            rows += 1
+            if r["txn_id"] in seen:
+                continue
+            seen.add(r["txn_id"])
+            t = datetime.fromisoformat(r["created_at"]).astimezone(SEOUL) - timedelta(hours=6)
+            key = (t.date().isoformat(), r["table_id"], r["ccy"], bd.TYPES[r["event"]])
+            cents = int(Decimal(r["amount"].replace(",", "")) * 100)
+            total, count = cells.get(key, (0, 0))
+            cells[key] = (total + cents, count + 1)
+    return cells, rows
+
+
+def to_ndjson(src, dst):
+    """The NDJSON the bench converts to: CSV header as keys, all strings, no thousands."""
+    with open(src, encoding="utf-8-sig", newline="") as f, open(dst, "w") as out:
+        for r in csv.DictReader(f):
+            r["amount"] = r["amount"].replace(",", "")
+            out.write(json.dumps(r) + "\n")
+
+
+def settle_cells(work, name, fmt, rules):
+    """Runs the bench's settle job once; returns its cells and the files counters."""
+    job = bd.settle_job(name, bd.write_config(work, name, fmt, rules))
+    job.run_once()
+    check(job.secs[0] > 0 and job.rss[0] > 0, "%s: a wall time and a peak RSS" % name)
+    return bd.read_settle(job.argv[-1])
+
+
+WORK = tempfile.mkdtemp(prefix="settle-e2e-bench-")
+DROP, SIZE = bd.generate(WORK, 3000, "csv")
+REF, ROWS = reference(DROP)
+LIVE = os.path.join(ROOT, "rules", "live_casino.lua")
+
+
+@test
+def csv_and_hook_match_reference():
+    check_eq(os.path.basename(DROP), "RL-%s.csv" % bd.START_DAY, "one royal-live file")
+    check(ROWS > sum(c for _, c in REF.values()), "the drop has re-sent ids to drop")
+    check_eq(sorted({k[2] for k in REF}), ["EUR", "USD"], "currencies in the drop")
+    cells, files = settle_cells(WORK, "settle", "csv", LIVE)
+    check_eq(cells, REF, "settle's cells (CSV) against the reference")
+    check_eq(files[0], ROWS, "settle read every row")
+    hook = bd.hook_rules(WORK)
+    with open(hook) as f:
+        check(bd.HOOK_LINE in f.read(), "the hook rule has the no-op transaction hook")
+    cells, _ = settle_cells(WORK, "settle-hook", "csv", hook)
+    check_eq(cells, REF, "settle's cells with the no-op hook")
+
+
+@test
+def ndjson_matches_reference():
+    to_ndjson(DROP, DROP[:-4] + ".ndjson")                   # the config reads RL-*.ndjson only
+    cells, files = settle_cells(WORK, "settle-ndjson", "ndjson", LIVE)
+    check_eq(cells, REF, "settle's cells (NDJSON) against the reference")
+    check_eq(files[0], ROWS, "settle read every NDJSON line")
+
+
+@test
+def result_reader_is_exact():
+    path = os.path.join(WORK, "result.csv")
+    with open(path, "w") as f:
+        f.write("day,game,currency,type,total,count\n"
+                "2025-11-03,BJ-01,USD,stake,1234567890123.45,3\n"
+                "2025-11-03,BJ-01,USD,void,-0.10,1\n")
+    check_eq(bd.read_result(path), {("2025-11-03", "BJ-01", "USD", "bet"): (123456789012345, 3),
+                                    ("2025-11-03", "BJ-01", "USD", "refund"): (-10, 1)},
+             "decimal text read as exact cents, words as settle's types")
+
+
+@test
+def agreement_check_stops_on_one_cell():
+    lines = bd.check_agreement({"duckdb": REF, "pandas": dict(REF), "settle": dict(REF)})
+    check_eq(len(lines), 2, "one total line per currency")
+    key = sorted(REF)[0]
+    off = dict(REF)
+    off[key] = (off[key][0] + 1, off[key][1])
+    try:
+        bd.check_agreement({"duckdb": REF, "settle": off})
+        check(False, "a one-cent difference stops the bench")
+    except SystemExit as e:
+        check("settle and duckdb disagree" in str(e.code), "the message names the sides: %s"
+              % e.code)
+
+
+shutil.rmtree(WORK, ignore_errors=True)
+done()

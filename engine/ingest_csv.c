@@ -8,9 +8,11 @@
  * what gives every row the exact line it starts on, even when a quoted field
  * spans lines; going by piece is what lets us cap libcsv's field buffer.
  *
- * Two paths, same result (test_csv checks it against libcsv on random text):
- *   - fast path: a whole line with no quote byte and no stray CR is split at
- *     the delimiters with memchr, the slices pointing into the block;
+ * Two kinds of path, same result (test_csv checks them against libcsv on
+ * random text):
+ *   - fast paths: a whole line with no stray CR and either no quote byte or
+ *     only simply quoted fields (csvr_quoted_split) is split at the
+ *     delimiters with memchr, the slices pointing into the block;
  *   - libcsv: everything else. libcsv calls csvr_field for each field (copied
  *     into the row arena) and csvr_row at the end of each row.
  * Memory: the block, the row arena (capped by CSVR_MAX_ROW), libcsv's entry
@@ -277,29 +279,22 @@ static inline bool csvr_blank(const csvr *r, char c)
 }
 
 /*
- * True when a whole line (LF included, nothing of it fed yet) is plain: no
- * quote byte and no CR but the one of a final CRLF. To libcsv such a line
- * means exactly "split at each delimiter, trim blanks" (csvr_split).
+ * True when a whole line (LF included, nothing of it fed yet) has no CR but
+ * the one of a final CRLF: the fast paths take only such lines.
  */
-static bool csvr_plain(const csvr *r, const char *p, size_t n)
+static bool csvr_one_line(const char *p, size_t n)
 {
-    if (memchr(p, r->p.quote_char, n))
-        return false;
     const char *cr = memchr(p, '\r', n);
     return !cr || cr == p + n - 2;
 }
 
 /*
- * Keeps the field p..e, blanks trimmed, as a slice straight into the block:
- * no copy, the block outlives the row callback. Over CSVR_MAX_FIELDS marks
- * the row too long.
+ * Keeps the field p..e as it is, as a slice straight into the block: no
+ * copy, the block outlives the row callback. Over CSVR_MAX_FIELDS marks the
+ * row too long.
  */
-static inline void csvr_keep_direct(csvr *r, const char *p, const char *e)
+static inline void csvr_keep_span(csvr *r, const char *p, const char *e)
 {
-    while (p < e && csvr_blank(r, *p))
-        p++;
-    while (e > p && csvr_blank(r, e[-1]))
-        e--;
     if (r->nf == CSVR_MAX_FIELDS) {
         r->too_long = true;
         return;
@@ -308,6 +303,16 @@ static inline void csvr_keep_direct(csvr *r, const char *p, const char *e)
         csvr_row_grow(r, 0);
     r->f[r->nf].p = p;
     r->f[r->nf++].n = (size_t)(e - p);
+}
+
+/* Keeps the unquoted field p..e with its blanks trimmed, as libcsv does. */
+static inline void csvr_keep_direct(csvr *r, const char *p, const char *e)
+{
+    while (p < e && csvr_blank(r, *p))
+        p++;
+    while (e > p && csvr_blank(r, e[-1]))
+        e--;
+    csvr_keep_span(r, p, e);
 }
 
 /*
@@ -329,6 +334,42 @@ static void csvr_split(csvr *r, const char *p, size_t n)
         csvr_row_reset(r);
     else
         csvr_row(0, r);
+}
+
+/*
+ * The fast path for a line with quotes (line end dropped), as RFC 4180
+ * exports write them: every field either unquoted without a quote byte, or
+ * quoted from its first byte to a closing quote that the delimiter or the
+ * line end follows, with no quote inside. libcsv gives such a field's inner
+ * bytes unchanged and trims the unquoted ones, so the fields point into the
+ * block as on the plain path. Anything else - a doubled quote, blanks around
+ * a quoted field, a quote inside an unquoted field, a field still open at
+ * the line end - returns false with nothing kept, for libcsv to parse.
+ */
+static bool csvr_quoted_split(csvr *r, const char *p, size_t n)
+{
+    const char *end = p + n, *e;
+    char delim = (char)r->p.delim_char, q = (char)r->p.quote_char;
+    for (;; p = e + 1) {
+        if (p < end && *p == q) {
+            const char *c = memchr(p + 1, q, (size_t)(end - p - 1));
+            e = c ? c + 1 : NULL;
+            if (!e || (e < end && *e != delim))
+                return csvr_row_reset(r), false;
+            csvr_keep_span(r, p + 1, c);
+        } else {
+            e = memchr(p, delim, (size_t)(end - p));
+            e = e ? e : end;
+            if (memchr(p, q, (size_t)(e - p)))
+                return csvr_row_reset(r), false;
+            csvr_keep_direct(r, p, e);
+        }
+        if (e == end)
+            break;
+    }
+    r->direct = true;
+    csvr_row(0, r);
+    return true;
 }
 
 /* Feeds one piece of a line to libcsv; tracks the quote start; caps fields. */
@@ -355,9 +396,12 @@ static void csvr_parse(csvr *r, char *p, size_t n, bool eol)
         csvr_raw_reset(r);
     }
     csvr_raw_add(r, p, n);
-    if (fresh && eol && csvr_plain(r, p, n))
-        csvr_split(r, p, n - 1 - (n > 1 && p[n - 2] == '\r'));
-    else
+    size_t text = n - 1 - (n > 1 && p[n - 2] == '\r'); /* line end dropped */
+    if (!fresh || !eol || !csvr_one_line(p, n))
+        csvr_libcsv(r, p, n);
+    else if (!memchr(p, r->p.quote_char, text))
+        csvr_split(r, p, text);
+    else if (!csvr_quoted_split(r, p, text))
         csvr_libcsv(r, p, n);
 }
 

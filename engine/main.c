@@ -22,7 +22,7 @@ static const char usage_main[] =
     "usage: settle <verb> [options]\n"
     "\n"
     "  run      [-c FILE] [--date D | --from D --to D] [--partner ID]... [--dry-run]\n"
-    "           [--threads N]\n"
+    "           [--threads N] [--progress]\n"
     "           take new drops, settle touched periods, write reports and audit\n"
     "  check    [-c FILE]   validate config, FX and tax tables, rule files, run rule tests\n"
     "  status   [-c FILE] [--json]   files, periods and last runs from the state\n"
@@ -41,7 +41,7 @@ static const char usage_main[] =
 
 static const char usage_run[] =
     "usage: settle run [-c FILE] [--date YYYY-MM-DD | --from YYYY-MM-DD --to YYYY-MM-DD]\n"
-    "                  [--partner ID]... [--dry-run] [--threads N]\n"
+    "                  [--partner ID]... [--dry-run] [--threads N] [--progress]\n"
     "\n"
     "Takes every new drop in the inbox, settles every period it touches (and every\n"
     "provisional period whose rules or config changed), and writes statements,\n"
@@ -52,7 +52,9 @@ static const char usage_run[] =
     "  --dry-run        compute and print the statements; write nothing\n"
     "  --threads N      threads reading the drops, 1 to 64 (default: settle.threads,\n"
     "                   else the machine's cores); 1 reads on the main thread only.\n"
-    "                   The results are the same whatever N.\n";
+    "                   The results are the same whatever N.\n"
+    "  --progress       show the progress line (file, rows read, rows/s) on stderr even\n"
+    "                   when it is not a terminal; on a terminal it is always shown\n";
 
 static const char usage_check[] =
     "usage: settle check [-c FILE]\n"
@@ -137,7 +139,7 @@ static int parse_threads(const char *text, int *out)
 }
 
 enum { OPT_DATE = 256, OPT_FROM, OPT_TO, OPT_PARTNER, OPT_DRY, OPT_JSON, OPT_HELP, OPT_PERIOD,
-       OPT_RULES, OPT_REASON, OPT_THREADS };
+       OPT_RULES, OPT_REASON, OPT_THREADS, OPT_PROGRESS };
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'}, {"date", required_argument, NULL, OPT_DATE},
@@ -147,6 +149,7 @@ static const struct option long_opts[] = {
     {"period", required_argument, NULL, OPT_PERIOD}, {"rules", required_argument, NULL, OPT_RULES},
     {"reason", required_argument, NULL, OPT_REASON},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
     {NULL, 0, NULL, 0},
 };
 
@@ -173,6 +176,7 @@ static int cli_option(cli *c, int opt, const char *arg, int argc)
         c->run.partners[c->run.n_partners++] = arg;
         return 0;
     case OPT_DRY: c->run.dry_run = true; return 0;
+    case OPT_PROGRESS: c->run.progress = true; return 0;
     case OPT_JSON: c->json = true; return 0;
     case OPT_PERIOD: c->period = arg; return 0;
     case OPT_RULES: c->rules = arg; return 0;
@@ -358,7 +362,7 @@ static int cli_audit(int argc, char **argv)
     cli c = {0};
     int rc = cli_parse(&c, argc - 1, argv + 1, usage_audit);
     bool extra = c.run.n_partners || c.run.has_range || c.run.dry_run || c.json || c.period ||
-                 c.run.threads;
+                 c.run.threads || c.run.progress;
     free(c.run.partners);
     if (rc == 0 && extra)
         fprintf(stderr, "settle: audit %s takes only -c FILE\n%s", sub, usage_audit);

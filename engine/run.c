@@ -288,7 +288,8 @@ int settle_run(const run_options *o)
     int64_t t0 = monotonic_ms();
     settle_config cfg = {0};
     run_ctx rc = {.dry_run = o->dry_run, .has_range = o->has_range, .from_day = o->from_day,
-                  .to_day = o->to_day, .progress = isatty(STDERR_FILENO)};
+                  .to_day = o->to_day, };
+    progress_init(&rc.progress, o->progress || isatty(STDERR_FILENO));
     bool *selected = NULL;
     int code = -1, lock_fd = -1;
     audit_entry_begin(&rc.audit_files);
@@ -317,6 +318,7 @@ int settle_run(const run_options *o)
     char *summary = NULL;
     if (code < 0)
         code = run_transaction(&rc, t0, &summary);
+    progress_done(&rc.progress);
     if (summary)
         printf("settle: %s%s; exit %d\n", rc.dry_run ? "dry run, nothing written: " : "", summary,
                code);

@@ -21,6 +21,7 @@ typedef struct run_options {
     int32_t from_day, to_day;
     const char **partners;   /* --partner filters (borrowed), n_partners of them */
     size_t n_partners;
+    bool progress;           /* --progress: the progress line even without a terminal */
     int threads;             /* --threads; 0 when not given (settle.threads, else the cores) */
 } run_options;
 

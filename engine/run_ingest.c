@@ -176,6 +176,7 @@ static int file_data_row(void *ctx, const bx_row *row)
 {
     file_ctx *f = ctx;
     f->counts.rows++;
+    progress_row(&f->rc->progress);
     int rc = 0;
     file_counts before = f->counts;
     int64_t skipped_before = f->skipped_by_rule;
@@ -542,6 +543,7 @@ static int partner_file(file_ctx *f, size_t pi, const char *dir, const char *nam
     cell_map_init(&f->cells);
     prod_start(&f->prod, f->cells.currencies);
     f->relpath = rel;
+    progress_file(&f->rc->progress, rel);
     int rc = file_take(f, pi, dir, path, name);
     free(path);
     free(rel);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "progress.h"
 #include "audit.h"
 #include "config.h"
 #include "dedup.h"
@@ -54,7 +55,8 @@ typedef struct run_ctx {
     tz_zone *business_zone;
     dedup_key key;
     int64_t run_id;
-    bool dry_run, progress;
+    bool dry_run;
+    progress progress;          /* the terminal's progress line (progress.h) */
     int threads;                /* ingest threads: 1 = none besides the main one (run_ingest_int.h) */
     bool unattributed;          /* some rejects have no business day */
     int64_t (*rejects_by_reason)[REJ_CODE_COUNT]; /* per partner, processed files only */

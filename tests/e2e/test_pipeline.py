@@ -9,6 +9,7 @@ import fcntl
 import io
 import json
 import os
+import pty
 import signal
 import stat
 import subprocess
@@ -372,5 +373,37 @@ def a_day_with_only_bad_rows_is_still_reported():
     check_eq(ws.statement("2025-11", "acme")["aggregates"]["rejected"], 1, "statement counts it")
     ws.cleanup()
 
+
+
+@test
+def progress_line_on_a_terminal_or_when_asked_and_never_under_cron():
+    ws = make_workspace()
+    quick = dict(TODAY, SETTLE_PROGRESS_MS="0")   # a line at every chance, not every 250 ms
+    r = ws.settle("run", "--dry-run", env=quick)   # stderr is a pipe here, as under cron
+    check("rows read" not in r.stderr, "no progress line without a terminal: %r" % r.stderr)
+    r = subprocess.run([SETTLE, "run", "-c", ws.path("settle.yaml"), "--dry-run", "--progress"],
+                       env=dict(os.environ, **quick), capture_output=True)   # bytes: \r kept
+    check(b"\r\x1b[Ksettle: file 1 acme/acme_20250901.csv: 0 rows read, 0 rows/s\r" in r.stderr,
+          "--progress shows the file being read: %r" % r.stderr)
+    check(r.stderr.endswith(b"\r\x1b[K"), "the line is cleared at the end: %r" % r.stderr[-20:])
+    check(b"settle: dry run" in r.stdout and b"rows/s" not in r.stdout, "stdout: the summary only")
+    # On a terminal the line is shown without being asked for.
+    master, slave = pty.openpty()
+    p = subprocess.Popen([SETTLE, "run", "-c", ws.path("settle.yaml"), "--dry-run"],
+                         env=dict(os.environ, **quick), stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    out, seen = p.communicate()[0], b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    check(b"acme/acme_20250901.csv: 0 rows read" in seen, "a terminal gets the line: %r" % seen)
+    check(b"rows/s" not in out, "never on stdout")
+    ws.cleanup()
 
 done()

@@ -31,6 +31,8 @@ typedef struct file_ctx {
     int32_t *days;              /* business days this file touched */
     size_t n_days, cap_days;
     const char *relpath;        /* "<partner>/<name>" */
+    char stat_key[STATE_STAT_KEY]; /* its identity (state_inbox.c) */
+    bool by_identity;           /* skipped as known by its identity, not read */
     int64_t file_id;
     int64_t id_chunks;          /* seen_ids rows stored for this file so far */
     file_counts counts;
@@ -255,6 +257,8 @@ static void file_audit(file_ctx *f, const char *sha, const char *outcome)
         jw_int(w, "duplicates", f->counts.duplicates);
         jw_int(w, "rejected", f->counts.rejected);
     }
+    if (f->by_identity)
+        jw_str(w, "recognised_by", "identity");
     if (f->err[0])
         jw_str(w, f->failed ? "reason" : "control", f->err);
     jw_close(w, '}');
@@ -369,6 +373,16 @@ static void file_skipped(file_ctx *f, const char *sha)
     file_audit(f, sha, "skipped");
 }
 
+/* A file found processed by its SHA-256: its identity is remembered, then it is skipped.
+ * -1 on state failure. */
+static int file_known(file_ctx *f, const char *sha)
+{
+    if (state_stat_put(f->rc->st, f->pc->id, f->stat_key, sha) != 0)
+        return -1;
+    file_skipped(f, sha);
+    return 0;
+}
+
 /*
  * Finishes the hash of a file read meanwhile: 0 with sha set (in the state
  * too); 1 when the file was undone because it could not be hashed or was
@@ -388,8 +402,7 @@ static int file_hashed(file_ctx *f, file_hash *h, char sha[65])
         return -1;
     if (seen) {
         file_undo(f);
-        file_skipped(f, sha);
-        return 1;
+        return file_known(f, sha) != 0 ? -1 : 1;
     }
     return state_file_set_sha(f->rc->st, f->file_id, sha) != 0 ? -1 : 0;
 }
@@ -428,7 +441,8 @@ static int file_process(file_ctx *f, size_t pi, const char *path, const char *na
         return file_rule_failed(f, sha);
     if (r < 0 || f->failed)
         return file_unreadable(f, path, name, sha, size);
-    if (file_control(f, sha) != 0 || file_commit(f, pi) != 0)
+    if (file_control(f, sha) != 0 || file_commit(f, pi) != 0 ||
+        state_stat_put(rc->st, f->pc->id, f->stat_key, sha) != 0)
         return -1;
     file_totals(rc, f);
     file_audit(f, sha, "processed");
@@ -445,7 +459,7 @@ static void file_reset(file_ctx *f)
     f->days = NULL;
     f->n_days = f->cap_days = 0;
     memset(&f->counts, 0, sizeof f->counts);
-    f->failed = f->state_failed = f->hook_failed = false;
+    f->failed = f->state_failed = f->hook_failed = f->by_identity = false;
     f->skipped_by_rule = 0;
     rows_reset(&f->rows);
     memset(f->by_reason, 0, sizeof f->by_reason);
@@ -502,6 +516,13 @@ static int file_take(file_ctx *f, size_t pi, const char *dir, const char *path, 
     bool seen, first = true;
     int fd = open_regular(path); /* listed as a regular file; refuse one swapped since */
     int ok = fd >= 0 && fstat(fd, &sb) == 0, e = errno;
+    if (ok) { /* a file known by its identity is not read again */
+        state_stat_key(&sb, f->stat_key);
+        if (state_stat_known(f->rc->st, f->pc->id, f->stat_key, sha, &f->by_identity) != 0)
+            return close(fd), -1;
+        if (f->by_identity)
+            return close(fd), file_skipped(f, sha), 0;
+    }
     if (ok && file_hash_first(f, (int64_t)sb.st_size, &first) != 0) {
         close(fd);
         return -1;
@@ -518,10 +539,8 @@ static int file_take(file_ctx *f, size_t pi, const char *dir, const char *path, 
         sha256_hex(digest, sha);
         if (state_file_seen(f->rc->st, f->pc->id, sha, &seen) != 0)
             return -1;
-        if (seen) {
-            file_skipped(f, sha);
-            return 0;
-        }
+        if (seen)
+            return file_known(f, sha);
     }
     if (file_manifest(f, dir, name) != 0) {
         if (!first)

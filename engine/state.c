@@ -106,6 +106,9 @@ static const char *const migrations[] = {
     "  SELECT partner, file_id, k, last_day, substr(ids, k * 1310720 + 1, 1310720) FROM c;"
     "DROP TABLE seen_ids;"
     "ALTER TABLE seen_chunks RENAME TO seen_ids;",
+    /* 10: the identity of each inbox file known to be processed (state_inbox.c) */
+    "CREATE TABLE file_stats(partner TEXT NOT NULL, stat TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL, PRIMARY KEY(partner, stat)) WITHOUT ROWID;",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

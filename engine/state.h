@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "aggregate.h"
 #include "cells.h"
@@ -91,6 +92,17 @@ int state_file_add(state *s, int64_t run_id, const char *partner, const char *pa
 /* `seen` is set when this partner processed a file of exactly `size` bytes (a file
  * with the same SHA-256 has the same size, so no match means the file is new). */
 int state_file_size_seen(state *s, const char *partner, int64_t size, bool *seen);
+/*
+ * state_inbox.c: a file's identity (device, inode, size, modification and change
+ * times) as text in key; state_stat_known sets *known (and sha256) when this
+ * partner's file of that identity is known to be processed, so it need not be read
+ * again; state_stat_put records it. -1 on state failure.
+ */
+#define STATE_STAT_KEY 128
+void state_stat_key(const struct stat *sb, char key[STATE_STAT_KEY]);
+int state_stat_known(state *s, const char *partner, const char *key, char sha256[65],
+                     bool *known);
+int state_stat_put(state *s, const char *partner, const char *key, const char *sha256);
 /* Sets the SHA-256 of a file added with a placeholder while it was hashed. */
 int state_file_set_sha(state *s, int64_t file_id, const char *sha256);
 typedef struct file_counts {

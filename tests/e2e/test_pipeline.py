@@ -6,6 +6,7 @@ config errors, the lock, atomic and private outputs.
 """
 import csv
 import fcntl
+import hashlib
 import io
 import json
 import os
@@ -404,6 +405,45 @@ def progress_line_on_a_terminal_or_when_asked_and_never_under_cron():
     os.close(master)
     check(b"acme/acme_20250901.csv: 0 rows read" in seen, "a terminal gets the line: %r" % seen)
     check(b"rows/s" not in out, "never on stdout")
+    ws.cleanup()
+
+
+def last_audit_files(ws):
+    """The files list of the audit log's last entry."""
+    return json.loads(ws.read("var", "audit", "audit.jsonl").splitlines()[-1])["files"]
+
+
+@test
+def a_processed_drop_is_recognised_by_its_identity_until_it_changes():
+    ws = make_workspace()
+    drop = ws.path("inbox", "acme", "acme_20250901.csv")
+    ws.settle("run", env=TODAY)
+    r = ws.settle("run", env=TODAY)   # the state learns the identity of the drop it hashed
+    check_eq([f["outcome"] for f in last_audit_files(ws)], ["skipped"], "rerun skips it")
+    r = ws.settle("run", env=TODAY)
+    files = last_audit_files(ws)
+    check_eq([(f["outcome"], f.get("recognised_by")) for f in files], [("skipped", "identity")],
+             "the next rerun knows it without reading it")
+    check_eq(files[0]["sha256"], hashlib.sha256(open(drop, "rb").read()).hexdigest(),
+             "and names the SHA-256 it was processed with")
+    # Same size, other bytes, modification time put back: the change time moved, so it is read.
+    st = os.stat(drop)
+    text = open(drop, "rb").read()
+    with open(drop, "wb") as f:
+        f.write(text.replace(b"t1;r1", b"t9;r1", 1))
+    os.utime(drop, ns=(st.st_atime_ns, st.st_mtime_ns))
+    check_eq(os.stat(drop).st_size, st.st_size, "same size")
+    r = ws.settle("run", env=TODAY)
+    files = last_audit_files(ws)
+    check_eq([(f["outcome"], f.get("recognised_by")) for f in files], [("processed", None)],
+             "a changed drop is read and processed: %s" % r.stdout)
+    # A metadata change alone: read (hashed) once more, then known again.
+    os.utime(drop, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    ws.settle("run", env=TODAY)
+    check_eq([(f["outcome"], f.get("recognised_by")) for f in last_audit_files(ws)],
+             [("skipped", None)], "touched: recognised by its SHA-256")
+    ws.settle("run", env=TODAY)
+    check_eq([f.get("recognised_by") for f in last_audit_files(ws)], ["identity"], "then known")
     ws.cleanup()
 
 done()

@@ -48,7 +48,9 @@ def state_figures(db):
     for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
         if t in ("runs", "meta"):
             continue
-        out[t] = sorted(con.execute("SELECT * FROM %s" % t).fetchall(), key=repr)
+        # file_stats keys a file by its inode and times, which differ between the copies
+        cols = "partner, sha256" if t == "file_stats" else "*"
+        out[t] = sorted(con.execute("SELECT %s FROM %s" % (cols, t)).fetchall(), key=repr)
     con.close()
     return out
 

@@ -7,17 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "progress.h"
-
-/* Milliseconds of the monotonic clock. */
-static int64_t progress_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util.h"
 
 void progress_init(progress *p, bool on)
 {
@@ -27,7 +19,7 @@ void progress_init(progress *p, bool on)
     p->every_ms = ms && *ms ? strtoll(ms, NULL, 10) : 250;
     if (p->every_ms < 0)
         p->every_ms = 0;
-    p->start_ms = progress_now();
+    p->start_ms = monotonic_ms();
     p->next_ms = p->start_ms + p->every_ms;
 }
 
@@ -42,7 +34,7 @@ void progress_file(progress *p, const char *relpath)
 
 void progress_tick(progress *p)
 {
-    int64_t now = progress_now();
+    int64_t now = monotonic_ms();
     if (!p->on || now < p->next_ms)
         return;
     p->next_ms = now + p->every_ms;

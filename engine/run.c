@@ -69,14 +69,6 @@ static int load_rules(run_ctx *rc)
     return rc_;
 }
 
-/* Milliseconds of the monotonic clock, for the run's duration. */
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Today's business day, or $SETTLE_TODAY (YYYY-MM-DD) for tests and replays. */
 static int32_t business_today(const run_ctx *rc)
 {

@@ -140,6 +140,8 @@ int write_all(int fd, const void *data, size_t n);
 int fsync_dir(const char *dir);
 /* mkdir -p with mode 0750. Returns 0 or -1 with errno set. */
 int mkdir_p(const char *path);
+/* Milliseconds of the monotonic clock (for durations and rates, never for dates). */
+int64_t monotonic_ms(void);
 /* Joins `dir` and `rel` unless `rel` is absolute. Caller owns the result. */
 char *path_join(const char *dir, const char *rel);
 /* Directory part of `path` ("." when none). Caller owns the result. */

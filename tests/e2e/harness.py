@@ -25,6 +25,17 @@ TEST_THREADS = os.environ.get("SETTLE_TEST_THREADS", "")
 # --sanitize sets it): time limits in the tests are multiplied by it.
 TIME_FACTOR = float(os.environ.get("SETTLE_TIME_FACTOR", "1"))
 
+# The settle: section most end-to-end configs share (UTC business days, EUR
+# summaries, every path under the workspace); partners follow it.
+SETTLE_UTC_EUR = """\
+settle:
+  timezone: UTC
+  currency: EUR
+  paths: { inbox: inbox, state: var/state, reports: var/reports, audit: var/audit,
+           quarantine: var/quarantine, metrics: var/metrics }
+partners:
+"""
+
 _passed = 0
 _failed = 0
 

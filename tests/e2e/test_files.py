@@ -18,16 +18,9 @@ import sqlite3
 import stat
 import subprocess
 
-from harness import SETTLE, Workspace, check, check_eq, done, test
+from harness import SETTLE, SETTLE_UTC_EUR, Workspace, check, check_eq, done, test
 
-SETTINGS = """\
-settle:
-  timezone: UTC
-  currency: EUR
-  paths: { inbox: inbox, state: var/state, reports: var/reports, audit: var/audit,
-           quarantine: var/quarantine, metrics: var/metrics }
-partners:
-"""
+SETTINGS = SETTLE_UTC_EUR
 
 
 def partner_yaml(pid, files):

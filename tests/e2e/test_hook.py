@@ -9,15 +9,9 @@ import csv
 import io
 import os
 
-from harness import Workspace, check, check_eq, done, test
+from harness import SETTLE_UTC_EUR, Workspace, check, check_eq, done, test
 
-CONFIG = """\
-settle:
-  timezone: UTC
-  currency: EUR
-  paths: { inbox: inbox, state: var/state, reports: var/reports, audit: var/audit,
-           quarantine: var/quarantine, metrics: var/metrics }
-partners:
+CONFIG = SETTLE_UTC_EUR + """\
   acme:
     files: "*.csv"
     statement: monthly

@@ -8,15 +8,9 @@ into the next. Figures are by hand.
 import json
 import os
 
-from harness import CARRY_RULE, Workspace, check, check_eq, done, test
+from harness import CARRY_RULE, SETTLE_UTC_EUR, Workspace, check, check_eq, done, test
 
-CONFIG = """\
-settle:
-  timezone: UTC
-  currency: EUR
-  paths: { inbox: inbox, state: var/state, reports: var/reports, audit: var/audit,
-           quarantine: var/quarantine, metrics: var/metrics }
-partners:
+CONFIG = SETTLE_UTC_EUR + """\
   acme:
     files: "*.csv"
     statement: monthly

@@ -12,15 +12,9 @@ import os
 import resource
 import signal
 
-from harness import CARRY_RULE, Workspace, check, check_eq, done, test, tree_bytes
+from harness import CARRY_RULE, SETTLE_UTC_EUR, Workspace, check, check_eq, done, test, tree_bytes
 
-CONFIG = """\
-settle:
-  timezone: UTC
-  currency: EUR
-  paths: { inbox: inbox, state: var/state, reports: var/reports, audit: var/audit,
-           quarantine: var/quarantine, metrics: var/metrics }
-partners:
+CONFIG = SETTLE_UTC_EUR + """\
   acme:
     files: "*.csv"
     statement: daily

@@ -10,15 +10,9 @@ import csv
 import io
 import os
 
-from harness import Workspace, check, check_eq, check_rows_accounted, done, test
+from harness import SETTLE_UTC_EUR, Workspace, check, check_eq, check_rows_accounted, done, test
 
-CONFIG = """\
-settle:
-  timezone: UTC
-  currency: EUR
-  paths: { inbox: inbox, state: var/state, reports: var/reports, audit: var/audit,
-           quarantine: var/quarantine, metrics: var/metrics }
-partners:
+CONFIG = SETTLE_UTC_EUR + """\
   acme:
     files: "*.csv"
     statement: monthly

@@ -85,9 +85,25 @@ typedef enum field_slot {
     SLOT_TYPE,
     SLOT_AMOUNT,
     SLOT_CURRENCY,
+    SLOT_PARTNER,      /* ledgers only: whose transaction the row is (fields.partner) */
     SLOT_AMOUNTS_BASE, /* SLOT_AMOUNTS_BASE + tx_type: one column per type (amounts:) */
     SLOT_COUNT = SLOT_AMOUNTS_BASE + TX_TYPE_COUNT
 } field_slot;
+
+/* How a partner is matched against one ledger (partners.<id>.reconcile[], SPEC section 10,
+ * docs/reconciliation.md). */
+typedef enum recon_match { MATCH_TRANSACTION = 0, MATCH_DAILY } recon_match;
+
+typedef struct reconcile_config {
+    char *ledger;             /* owned; id of an entry under ledgers: */
+    size_t ledger_index;      /* that entry's index in settle_config.ledgers */
+    recon_match match;        /* default transaction */
+    int day_window;           /* default 1 */
+    int wait_days;            /* default 2 */
+    int64_t tol_breaks;       /* tolerance.breaks, default 0 */
+    int64_t tol_amount;       /* tolerance.amount in minor units of the settlement currency */
+    int line;                 /* line of the entry, for messages */
+} reconcile_config;
 
 typedef struct partner_config {
     char *id;                 /* owned; the key under partners: */
@@ -110,8 +126,29 @@ typedef struct partner_config {
     control_options control;  /* control totals; off unless trailer or manifest is set */
     int grace_days;           /* default 2 */
     int lookback_days;        /* dedup look-back window, default 90 */
+    reconcile_config *reconcile; /* owned array; empty when the partner is not reconciled */
+    size_t n_reconcile;
     int line;                 /* line of the partner key, for messages */
 } partner_config;
+
+/* One entry of a ledger's fields.partner.values: ledger word -> partner. */
+typedef struct owner_value {
+    char *word;               /* owned */
+    size_t partner;           /* index into settle_config.partners */
+} owner_value;
+
+/*
+ * The operator's own records (ledgers:, SPEC section 10). `src` is the
+ * adapter, read with a partner's machinery: id, format, files, csv, json,
+ * timezone, fields (fields[SLOT_PARTNER] says whose row it is), time,
+ * type_values, control, lookback_days, default_currency; its statement,
+ * rules, params and reconcile are unused (kind is "ledger").
+ */
+typedef struct ledger_config {
+    partner_config src;
+    owner_value *owners;      /* owned array; empty: the value is the partner id as written */
+    size_t n_owners;
+} ledger_config;
 
 typedef struct settle_config {
     char *path;               /* owned; the config file as given */
@@ -127,6 +164,8 @@ typedef struct settle_config {
     char *tax_tables;         /* owned, resolved; NULL when no tax: section */
     partner_config *partners; /* owned array, in file order */
     size_t n_partners;
+    ledger_config *ledgers;   /* owned array, in file order; empty without ledgers: */
+    size_t n_ledgers;
     unsigned char sha256[32]; /* of the config file's bytes */
 } settle_config;
 

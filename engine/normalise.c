@@ -34,7 +34,7 @@ struct normaliser {
 };
 
 static const char *const slot_names[SLOT_AMOUNTS_BASE] = {
-    "id", "round", "time", "player", "game", "category", "type", "amount", "currency",
+    "id", "round", "time", "player", "game", "category", "type", "amount", "currency", "partner",
 };
 
 normaliser *normaliser_new(const partner_config *pc, const tz_zone *partner_zone,

@@ -109,6 +109,32 @@ static const char *const migrations[] = {
     /* 10: the identity of each inbox file known to be processed (state_inbox.c) */
     "CREATE TABLE file_stats(partner TEXT NOT NULL, stat TEXT NOT NULL,"
     "  sha256 TEXT NOT NULL, PRIMARY KEY(partner, stat)) WITHOUT ROWID;",
+    /* 11: reconciliation (recon.h): ledger sums per partner and day; the open items of
+     * each (partner, ledger, partition) as packed records in chunks; their counts and
+     * amounts per day and side; matched sums per day; breaks with both sides known;
+     * the reconciliation status a statement was settled with */
+    "CREATE TABLE ledger_cells(partner TEXT NOT NULL, ledger TEXT NOT NULL,"
+    "  day INTEGER NOT NULL, currency TEXT NOT NULL, game TEXT NOT NULL, type INTEGER NOT NULL,"
+    "  total INTEGER NOT NULL CHECK(typeof(total) = 'integer'), count INTEGER NOT NULL,"
+    "  PRIMARY KEY(partner, ledger, day, currency, game, type)) WITHOUT ROWID;"
+    "CREATE TABLE recon_open(partner TEXT NOT NULL, ledger TEXT NOT NULL, part INTEGER NOT NULL,"
+    "  chunk INTEGER NOT NULL, items BLOB NOT NULL, UNIQUE(partner, ledger, part, chunk));"
+    "CREATE TABLE recon_open_days(partner TEXT NOT NULL, ledger TEXT NOT NULL,"
+    "  day INTEGER NOT NULL, side INTEGER NOT NULL, currency TEXT NOT NULL,"
+    "  count INTEGER NOT NULL, amount INTEGER NOT NULL CHECK(typeof(amount) = 'integer'),"
+    "  PRIMARY KEY(partner, ledger, day, side, currency)) WITHOUT ROWID;"
+    "CREATE TABLE recon_matched(partner TEXT NOT NULL, ledger TEXT NOT NULL,"
+    "  day INTEGER NOT NULL, currency TEXT NOT NULL, count INTEGER NOT NULL,"
+    "  amount INTEGER NOT NULL CHECK(typeof(amount) = 'integer'),"
+    "  PRIMARY KEY(partner, ledger, day, currency)) WITHOUT ROWID;"
+    "CREATE TABLE recon_breaks(id INTEGER PRIMARY KEY, partner TEXT NOT NULL,"
+    "  ledger TEXT NOT NULL, day INTEGER NOT NULL, kind TEXT NOT NULL, tx_id TEXT NOT NULL,"
+    "  currency TEXT NOT NULL, ledger_currency TEXT NOT NULL,"
+    "  partner_amount INTEGER, ledger_amount INTEGER, ledger_day INTEGER,"
+    "  partner_file INTEGER, partner_line INTEGER, ledger_file INTEGER, ledger_line INTEGER,"
+    "  run_id INTEGER NOT NULL);"
+    "CREATE INDEX recon_breaks_day ON recon_breaks(partner, ledger, day);"
+    "ALTER TABLE statements ADD COLUMN recon_status TEXT;",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

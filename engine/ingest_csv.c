@@ -1,33 +1,32 @@
 /*
- * ingest_csv.c - the streaming CSV reader of ingest.h, built on libcsv.
+ * ingest_csv.c - the streaming CSV reader of ingest.h.
  *
  * The file is read through ingest_source.c (plain or gzip) in CSVR_BLOCK
  * blocks, checked to be valid UTF-8 or converted to it by ingest_iconv.c, and
  * handled one
  * physical line at a time, long lines in CSVR_PIECE pieces. Going by line is
  * what gives every row the exact line it starts on, even when a quoted field
- * spans lines; going by piece is what lets us cap libcsv's field buffer.
+ * spans lines.
  *
- * Two kinds of path, same result (test_csv checks them against libcsv on
- * random text):
+ * Two kinds of path, same result:
  *   - fast paths: a whole line with no stray CR and either no quote byte or
  *     only simply quoted fields (csvr_quoted_split) is split at the
  *     delimiters with memchr, the slices pointing into the block;
- *   - libcsv: everything else. libcsv calls csvr_field for each field (copied
- *     into the row arena) and csvr_row at the end of each row.
- * Memory: the block, the row arena (capped by CSVR_MAX_ROW), libcsv's entry
- * buffer (capped near INGEST_MAX_FIELD) and INGEST_MAX_RAW of raw text.
- *
- * We use fields of libcsv's public struct csv_parser: we read pstate
- * (0 = ROW_NOT_BEGUN, 2 = FIELD_BEGUN in libcsv.c), quoted, quote_char and
- * delim_char, and write entry_pos and spaces: libcsv grows entry_buf without
- * limit, so after each piece an over-long field is cut back
- * (csvr_cap_field). This relies on libcsv 3.0.x, stable since 2008.
+ *   - the byte splitter (csvr_bytes): everything else, one byte at a time,
+ *     each field built in the entry buffer, then copied into the row arena.
+ * The splitter is settle's own and reads CSV exactly as libcsv 3.0 does
+ * with its default options (what earlier versions of this reader used):
+ * blanks (space, tab) around unquoted fields trimmed, "" in a quoted field
+ * one quote, text after a closing quote kept with that quote, blank lines
+ * no rows, CR or LF ending a row. test_csv compares the whole reader with
+ * libcsv on the csv-spectrum cases and on random text, and fuzz_csv on
+ * every input it makes; libcsv is linked only into those two.
+ * Memory: the block, the row arena (capped by CSVR_MAX_ROW), the entry
+ * buffer (INGEST_MAX_FIELD) and INGEST_MAX_RAW of raw text.
  *
  * Known limit: lines are counted by LF. A lone CR (classic Mac line end)
  * still ends a row, but such rows share the LF-line's number and raw text.
  */
-#include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -40,19 +39,28 @@
 #include "ingest_source.h"
 
 #define CSVR_BLOCK INGEST_BLOCK(1024 * 1024) /* read(2) size */
-#define CSVR_PIECE INGEST_BLOCK(16 * 1024)  /* most bytes given to csv_parse at once */
+#define CSVR_PIECE INGEST_BLOCK(16 * 1024)  /* most bytes of a line handled at once */
 #define CSVR_MAX_ROW (16 * INGEST_MAX_FIELD) /* field bytes kept per row */
 #define CSVR_MAX_FIELDS 16384               /* fields kept per row */
-#define CSVR_ENTRY_BLK 4096                 /* libcsv entry buffer growth step */
-#define CSVR_NO_QUOTE 0xFF                  /* quote byte for "no quoting": never in UTF-8 */
+#define CSVR_NO_QUOTE 0x100                 /* quote "byte" for "no quoting": matches none */
 
-/* libcsv parser states (struct csv_parser.pstate, defined in libcsv.c). */
-#define CSVR_ROW_NOT_BEGUN 0
-#define CSVR_FIELD_BEGUN 2
+/* Where the byte splitter is (the states of libcsv's parser, by the same names). */
+typedef enum csvr_state {
+    CSVR_ROW_NOT_BEGUN = 0,
+    CSVR_FIELD_NOT_BEGUN,
+    CSVR_FIELD_BEGUN,
+    CSVR_FIELD_MIGHT_HAVE_ENDED /* a quote met inside a quoted field */
+} csvr_state;
 
-/* One read of one file: parser, buffers, position and the row being built. */
+/* One read of one file: splitter, buffers, position and the row being built. */
 typedef struct csvr {
-    struct csv_parser p;
+    csvr_state ps;          /* the byte splitter's state */
+    bool quoted;            /* the field being built began with a quote */
+    size_t spaces;          /* blanks at the end of the field being built */
+    unsigned char delim;
+    int quote;              /* quote byte, or CSVR_NO_QUOTE */
+    char *entry;            /* owned, INGEST_MAX_FIELD bytes: the field being built */
+    size_t elen;            /* its length (bytes past INGEST_MAX_FIELD are counted, not kept) */
     const csv_options *o;
     ingest_row_fn fn;
     void *ctx;
@@ -65,12 +73,10 @@ typedef struct csvr {
     uint64_t line;          /* physical line being fed, 1-based */
     uint64_t row_line;      /* line where the current row starts */
     uint64_t quote_line;    /* line where the open quoted field starts */
-    uint64_t fields_seen;   /* fields ever submitted by libcsv */
     int skip;               /* physical lines still to skip */
     bool mid_line;          /* last byte fed was not an LF */
     bool bom_check;         /* nothing fed yet: look for a UTF-8 BOM */
     bool header_due;        /* next row is the header */
-    bool no_quote;          /* quoting off (libcsv gets 0xFF, a byte UTF-8 never has) */
     /* The current row: field bytes in arena, field i at off[i], length f[i].n. */
     char *arena;            /* owned */
     size_t alen, acap;
@@ -99,13 +105,6 @@ static int csvr_fail(char *err, size_t errlen, const char *fmt, ...)
         vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-/* libcsv failed although it cannot run out of buffer here: as out of memory. */
-static void csvr_oom(void)
-{
-    fputs("settle: out of memory\n", stderr);
-    exit(EXIT_FAILED);
 }
 
 /* ---- the row under construction ---------------------------------------- */
@@ -141,7 +140,6 @@ static void csvr_row_grow(csvr *r, size_t n)
  */
 static inline void csvr_keep(csvr *r, const char *s, size_t len)
 {
-    r->fields_seen++;
     if (r->too_long)
         return;
     if (len > INGEST_MAX_FIELD || r->nf == CSVR_MAX_FIELDS || len > CSVR_MAX_ROW - r->alen) {
@@ -154,12 +152,6 @@ static inline void csvr_keep(csvr *r, const char *s, size_t len)
     r->off[r->nf] = r->alen;
     r->f[r->nf++].n = len;
     r->alen += len;
-}
-
-/* libcsv field callback: keeps the field from libcsv's entry buffer. */
-static void csvr_field(void *s, size_t len, void *data)
-{
-    csvr_keep(data, s, len);
 }
 
 /* ---- raw text ------------------------------------------------------------ */
@@ -234,14 +226,12 @@ static slice csvr_raw_view(csvr *r)
 /* ---- delivery -------------------------------------------------------------- */
 
 /*
- * Row end (libcsv's row callback, also used by the fast path): points the
- * slices into the arena unless they point into the block already, calls the
- * caller's function (unless it asked to stop before), then resets the row.
+ * Row end: points the slices into the arena unless they point into the
+ * block already, calls the caller's function (unless it asked to stop
+ * before), then resets the row.
  */
-static void csvr_row(int c, void *data)
+static void csvr_row(csvr *r)
 {
-    csvr *r = data;
-    (void)c;
     if (!r->rc) {
         ingest_row row = {.fields = r->f, .line = r->row_line, .raw = csvr_raw_view(r)};
         row.status = r->too_long ? ROW_FIELD_TOO_LONG : ROW_OK;
@@ -256,26 +246,141 @@ static void csvr_row(int c, void *data)
     csvr_row_reset(r);
 }
 
-/* ---- feeding libcsv ------------------------------------------------------ */
+/* ---- the byte splitter ---------------------------------------------------- */
 
-/*
- * Keeps libcsv's entry buffer bounded: a field already longer than
- * INGEST_MAX_FIELD marks the row too long and is cut back to one byte (not
- * zero: libcsv later drops a closing quote with entry_pos -= spaces + 1).
- */
-static void csvr_cap_field(csvr *r)
+/* True for the blanks trimmed around unquoted fields (unless one is the delimiter). */
+static inline bool csvr_blank(const csvr *r, unsigned char c)
 {
-    if (r->p.entry_pos <= INGEST_MAX_FIELD)
-        return;
-    r->too_long = true;
-    r->p.entry_pos = 1;
-    r->p.spaces = 0;
+    return (c == ' ' || c == '\t') && c != r->delim;
 }
 
-/* True for the blanks libcsv trims around unquoted fields. */
-static inline bool csvr_blank(const csvr *r, char c)
+/* Appends one byte to the field being built; past INGEST_MAX_FIELD it is only counted. */
+static inline void csvr_entry_add(csvr *r, unsigned char c)
 {
-    return (c == ' ' || c == '\t') && c != (char)r->p.delim_char;
+    if (r->elen < INGEST_MAX_FIELD)
+        r->entry[r->elen] = (char)c;
+    r->elen++;
+}
+
+/*
+ * Ends the field being built: an unquoted one loses its trailing blanks.
+ * Longer than INGEST_MAX_FIELD, it marks the row too long; else it is kept.
+ */
+static void csvr_entry_end(csvr *r)
+{
+    size_t len = r->elen - (r->quoted ? 0 : r->spaces);
+    if (len > INGEST_MAX_FIELD)
+        r->too_long = true;
+    else
+        csvr_keep(r, r->entry, len);
+    r->ps = CSVR_FIELD_NOT_BEGUN;
+    r->elen = r->spaces = 0;
+    r->quoted = false;
+}
+
+/* Ends the row after its last field. */
+static void csvr_entry_row(csvr *r)
+{
+    csvr_row(r);
+    r->ps = CSVR_ROW_NOT_BEGUN;
+}
+
+/* A quoted field ends at its closing quote: that quote and the blanks after it go. */
+static void csvr_entry_unquote(csvr *r)
+{
+    r->elen -= r->spaces + 1; /* the quote was added, so elen > spaces */
+    r->spaces = 0;
+}
+
+/* A byte between fields (or rows): blanks skipped, line ends, delimiters, a field begun. */
+static void csvr_byte_between(csvr *r, unsigned char c)
+{
+    if (csvr_blank(r, c))
+        return;
+    if (c == '\r' || c == '\n') {
+        if (r->ps == CSVR_FIELD_NOT_BEGUN) { /* a blank line is no row */
+            csvr_entry_end(r);
+            csvr_entry_row(r);
+        }
+    } else if (c == r->delim) {
+        csvr_entry_end(r);
+    } else if ((int)c == r->quote) {
+        r->ps = CSVR_FIELD_BEGUN;
+        r->quoted = true;
+        r->quote_line = r->line;
+    } else {
+        r->ps = CSVR_FIELD_BEGUN;
+        r->quoted = false;
+        csvr_entry_add(r, c);
+    }
+}
+
+/* A byte inside a field. */
+static void csvr_byte_in(csvr *r, unsigned char c)
+{
+    if ((int)c == r->quote) {
+        csvr_entry_add(r, c);
+        if (r->quoted)
+            r->ps = CSVR_FIELD_MIGHT_HAVE_ENDED;
+        else
+            r->spaces = 0;
+    } else if (!r->quoted && (c == r->delim || c == '\r' || c == '\n')) {
+        csvr_entry_end(r);
+        if (c != r->delim)
+            csvr_entry_row(r);
+    } else {
+        csvr_entry_add(r, c);
+        r->spaces = !r->quoted && csvr_blank(r, c) ? r->spaces + 1 : 0;
+    }
+}
+
+/* A byte after a quote inside a quoted field: the field's end, "" or stray text. */
+static void csvr_byte_after_quote(csvr *r, unsigned char c)
+{
+    if (c == r->delim || c == '\r' || c == '\n') {
+        csvr_entry_unquote(r);
+        csvr_entry_end(r);
+        if (c != r->delim)
+            csvr_entry_row(r);
+    } else if (csvr_blank(r, c)) {
+        csvr_entry_add(r, c);
+        r->spaces++;
+    } else if ((int)c == r->quote) {
+        if (r->spaces) { /* a quote after blanks is kept; the field may still end */
+            r->spaces = 0;
+            csvr_entry_add(r, c);
+        } else { /* "": the quote added before stands for both */
+            r->ps = CSVR_FIELD_BEGUN;
+        }
+    } else { /* text after the quote: kept with it, still a quoted field */
+        r->ps = CSVR_FIELD_BEGUN;
+        r->spaces = 0;
+        csvr_entry_add(r, c);
+    }
+}
+
+/* Splits one piece of text a byte at a time. */
+static void csvr_bytes(csvr *r, const char *p, size_t n)
+{
+    for (const unsigned char *s = (const unsigned char *)p, *e = s + n; s < e; s++) {
+        switch (r->ps) {
+        case CSVR_ROW_NOT_BEGUN:
+        case CSVR_FIELD_NOT_BEGUN: csvr_byte_between(r, *s); break;
+        case CSVR_FIELD_BEGUN: csvr_byte_in(r, *s); break;
+        case CSVR_FIELD_MIGHT_HAVE_ENDED: csvr_byte_after_quote(r, *s); break;
+        }
+    }
+}
+
+/* End of text: a field still being built (not an open quoted one) ends the last row. */
+static void csvr_bytes_end(csvr *r)
+{
+    if (r->ps == CSVR_ROW_NOT_BEGUN)
+        return;
+    if (r->ps == CSVR_FIELD_MIGHT_HAVE_ENDED)
+        csvr_entry_unquote(r);
+    csvr_entry_end(r);
+    csvr_entry_row(r);
 }
 
 /*
@@ -323,7 +428,7 @@ static inline void csvr_keep_direct(csvr *r, const char *p, const char *e)
 static void csvr_split(csvr *r, const char *p, size_t n)
 {
     const char *end = p + n, *d;
-    char delim = (char)r->p.delim_char;
+    char delim = (char)r->delim;
     while ((d = memchr(p, delim, (size_t)(end - p))) != NULL) {
         csvr_keep_direct(r, p, d);
         p = d + 1;
@@ -333,7 +438,7 @@ static void csvr_split(csvr *r, const char *p, size_t n)
     if (r->nf == 1 && r->f[0].n == 0 && !r->too_long)
         csvr_row_reset(r);
     else
-        csvr_row(0, r);
+        csvr_row(r);
 }
 
 /*
@@ -349,7 +454,7 @@ static void csvr_split(csvr *r, const char *p, size_t n)
 static bool csvr_quoted_split(csvr *r, const char *p, size_t n)
 {
     const char *end = p + n, *e;
-    char delim = (char)r->p.delim_char, q = (char)r->p.quote_char;
+    char delim = (char)r->delim, q = (char)r->quote;
     for (;; p = e + 1) {
         if (p < end && *p == q) {
             const char *c = memchr(p + 1, q, (size_t)(end - p - 1));
@@ -368,29 +473,17 @@ static bool csvr_quoted_split(csvr *r, const char *p, size_t n)
             break;
     }
     r->direct = true;
-    csvr_row(0, r);
+    csvr_row(r);
     return true;
-}
-
-/* Feeds one piece of a line to libcsv; tracks the quote start; caps fields. */
-static void csvr_libcsv(csvr *r, char *p, size_t n)
-{
-    bool was_quoted = r->p.quoted;
-    uint64_t seen = r->fields_seen;
-    if (csv_parse(&r->p, p, n, csvr_field, csvr_row, r) != n)
-        csvr_oom();
-    if (r->p.quoted && r->p.pstate == CSVR_FIELD_BEGUN && (!was_quoted || seen != r->fields_seen))
-        r->quote_line = r->line;
-    csvr_cap_field(r);
 }
 
 /*
  * Parses one piece of one line: notes where a row starts, keeps its raw
- * text, then takes the plain-line fast path or libcsv.
+ * text, then takes a fast path or the byte splitter.
  */
 static void csvr_parse(csvr *r, char *p, size_t n, bool eol)
 {
-    bool fresh = r->p.pstate == CSVR_ROW_NOT_BEGUN;
+    bool fresh = r->ps == CSVR_ROW_NOT_BEGUN;
     if (fresh) {
         r->row_line = r->line;
         csvr_raw_reset(r);
@@ -398,11 +491,11 @@ static void csvr_parse(csvr *r, char *p, size_t n, bool eol)
     csvr_raw_add(r, p, n);
     size_t text = n - 1 - (n > 1 && p[n - 2] == '\r'); /* line end dropped */
     if (!fresh || !eol || !csvr_one_line(p, n))
-        csvr_libcsv(r, p, n);
-    else if (!memchr(p, r->p.quote_char, text))
+        csvr_bytes(r, p, n);
+    else if (r->quote == CSVR_NO_QUOTE || !memchr(p, r->quote, text))
         csvr_split(r, p, text);
     else if (!csvr_quoted_split(r, p, text))
-        csvr_libcsv(r, p, n);
+        csvr_bytes(r, p, n);
 }
 
 /* Handles one piece of a line (eol: it ends with the LF): skip or parse. */
@@ -447,7 +540,7 @@ static void csvr_feed(csvr *r, char *p, size_t n)
         csvr_piece(r, p, len, lf != NULL);
         p += len, n -= len;
     }
-    if (r->p.pstate != CSVR_ROW_NOT_BEGUN && !r->raw_own)
+    if (r->ps != CSVR_ROW_NOT_BEGUN && !r->raw_own)
         csvr_raw_own(r);
 }
 
@@ -575,7 +668,7 @@ static int csvr_enc_reason(csvr *r, char *err, size_t errlen)
 
 /*
  * End of file: a quoted field still open makes the file unreadable (-1);
- * otherwise libcsv delivers a last row that had no line end.
+ * otherwise a last row that had no line end is delivered.
  */
 static int csvr_finish(csvr *r, char *err, size_t errlen)
 {
@@ -583,27 +676,22 @@ static int csvr_finish(csvr *r, char *err, size_t errlen)
         return csvr_enc_reason(r, err, errlen);
     if (r->mid_line)
         r->st->lines++;
-    if (r->p.quoted && r->p.pstate == CSVR_FIELD_BEGUN)
+    if (r->quoted && r->ps == CSVR_FIELD_BEGUN)
         return csvr_fail(err, errlen, "unterminated quoted field starting at line %llu",
                          (unsigned long long)r->quote_line);
-    if (csv_fini(&r->p, csvr_field, csvr_row, r) != 0)
-        csvr_oom();
+    csvr_bytes_end(r);
     return r->rc;
 }
 
 /* ---- set-up and the entry point ------------------------------------------ */
 
-/* Configures libcsv from the options: delimiter, quote, x-allocators. */
+/* Sets the splitter up from the options: delimiter, quote (or none). */
 static void csvr_parser_init(csvr *r)
 {
-    if (csv_init(&r->p, 0) != 0)
-        csvr_oom();
-    csv_set_delim(&r->p, (unsigned char)(r->o->delimiter ? r->o->delimiter : ','));
-    r->no_quote = r->o->quote == 0;
-    csv_set_quote(&r->p, r->no_quote ? CSVR_NO_QUOTE : (unsigned char)r->o->quote);
-    csv_set_realloc_func(&r->p, xrealloc);
-    csv_set_free_func(&r->p, free);
-    csv_set_blk_size(&r->p, CSVR_ENTRY_BLK);
+    r->ps = CSVR_ROW_NOT_BEGUN;
+    r->delim = (unsigned char)(r->o->delimiter ? r->o->delimiter : ',');
+    r->quote = r->o->quote ? (unsigned char)r->o->quote : CSVR_NO_QUOTE;
+    r->entry = xmalloc(INGEST_MAX_FIELD);
 }
 
 /* Allocates the reader; every buffer is owned and freed by csvr_free. */
@@ -644,7 +732,7 @@ static void csvr_free(csvr *r)
     source_close(r->src);
     if (r->convert)
         icv_close(&r->conv);
-    csv_free(&r->p);
+    free(r->entry);
     free(r->block);
     free(r->arena);
     free(r->f);

@@ -697,6 +697,95 @@ static void test_same_as_libcsv(void)
     }
 }
 
+/*
+ * The csv-spectrum cases (github.com/maxogden/csv-spectrum): each file read
+ * whole gives the rows written here, the same rows libcsv makes of it, and
+ * every row the line it starts on.
+ */
+static void test_csv_spectrum(void)
+{
+    static const struct {
+        const char *name, *text, *rows, *lines;
+    } cases[] = {
+        {"comma_in_quotes", "first,last,address,city,zip\nJohn,Doe,120 any st.,\"Anytown, WW\",08123\n",
+         "first|last|address|city|zip\nJohn|Doe|120 any st.|Anytown, WW|08123\n", "1 2"},
+        {"empty", "a,b,c\n1,\"\",\"\"\n2,3,4\n", "a|b|c\n1||\n2|3|4\n", "1 2 3"},
+        {"empty_crlf", "a,b,c\r\n1,\"\",\"\"\r\n2,3,4\r\n", "a|b|c\n1||\n2|3|4\n", "1 2 3"},
+        {"escaped_quotes", "a,b\n1,\"ha \"\"ha\"\" ha\"\n3,4\n", "a|b\n1|ha \"ha\" ha\n3|4\n", "1 2 3"},
+        {"json", "key,val\n1,\"{\"\"type\"\": \"\"Point\"\", \"\"coordinates\"\": [102.0, 0.5]}\"\n",
+         "key|val\n1|{\"type\": \"Point\", \"coordinates\": [102.0, 0.5]}\n", "1 2"},
+        {"newlines", "a,b,c\n1,2,3\n\"Once upon \na time\",5,6\n7,8,9\n",
+         "a|b|c\n1|2|3\nOnce upon \na time|5|6\n7|8|9\n", "1 2 3 5"},
+        {"newlines_crlf", "a,b,c\r\n1,2,3\r\n\"Once upon \r\na time\",5,6\r\n7,8,9\r\n",
+         "a|b|c\n1|2|3\nOnce upon \r\na time|5|6\n7|8|9\n", "1 2 3 5"},
+        {"quotes_and_newlines", "a,b\n1,\"ha \n\"\"ha\"\" \nha\"\n3,4\n",
+         "a|b\n1|ha \n\"ha\" \nha\n3|4\n", "1 2 5"},
+        {"simple", "a,b,c\n1,2,3\n", "a|b|c\n1|2|3\n", "1 2"},
+        {"simple_crlf", "a,b,c\r\n1,2,3\r\n", "a|b|c\n1|2|3\n", "1 2"},
+        {"utf8", "a,b,c\n1,2,3\n4,5,\xca\xa4\n", "a|b|c\n1|2|3\n4|5|\xca\xa4\n", "1 2 3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        csv_options o = opts();
+        coll c = {0};
+        ingest_stats st;
+        char err[200];
+        bool open_quote;
+        CHECK_EQ_INT(run(puts_file("spectrum.csv", cases[i].text), &o, &c, &st, err), 0);
+        char *got = coll_text(&c), *ref = ref_parse(cases[i].text, ',', &open_quote);
+        CHECK_EQ_STR(got, cases[i].rows);
+        CHECK_EQ_STR(got, ref);
+        sbuf lines;
+        sbuf_init(&lines);
+        for (size_t k = 0; k < c.n; k++)
+            sbuf_addf(&lines, k ? " %llu" : "%llu", (unsigned long long)c.r[k].line);
+        CHECK_EQ_STR(lines.buf, cases[i].lines);
+        if (strcmp(got, cases[i].rows) != 0)
+            fprintf(stderr, "  csv-spectrum case %s\n", cases[i].name);
+        sbuf_free(&lines);
+        free(got), free(ref);
+        coll_free(&c);
+    }
+}
+
+/*
+ * The reader against libcsv on many small random texts: any quote byte,
+ * blanks, delimiters, CR, LF, doubled and stray quotes, with or without a
+ * last line end, in pieces small enough to cross every state.
+ */
+static void test_random_small_as_libcsv(void)
+{
+    static const char alphabet[] = "ab \t,;\"\"\r\n\n'";
+    unsigned seed = 777;
+    int compared = 0;
+    for (int k = 0; k < 3000; k++) {
+        char text[64], delim = ",;\t "[k % 4];
+        size_t n = (size_t)(rand_r(&seed) % 40);
+        for (size_t i = 0; i < n; i++)
+            text[i] = alphabet[rand_r(&seed) % (sizeof alphabet - 1)];
+        text[n] = 0;
+        bool open_quote;
+        char *want = ref_parse(text, delim, &open_quote), err[200];
+        csv_options o = opts();
+        coll c = {0};
+        ingest_stats st;
+        o.header = false;
+        o.delimiter = delim;
+        int rc = run(puts_file("small.csv", text), &o, &c, &st, err);
+        if (open_quote) {
+            CHECK_EQ_INT(rc, -1); /* an unterminated quote makes the file unreadable */
+        } else {
+            char *got = coll_text(&c);
+            CHECK_EQ_INT(rc, 0);
+            CHECK_EQ_STR(got, want);
+            compared++;
+            free(got);
+        }
+        free(want);
+        coll_free(&c);
+    }
+    CHECK(compared > 1500);
+}
+
 /* Writes the benchmark file: 1M rows, 8 columns (about 85 MB). */
 static void bench_write(const char *path)
 {
@@ -778,6 +867,8 @@ int main(int argc, char **argv)
     test_cp949_small();
     test_cp949_split();
     test_same_as_libcsv();
+    test_csv_spectrum();
+    test_random_small_as_libcsv();
     cleanup();
     return check_done();
 }

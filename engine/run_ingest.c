@@ -20,6 +20,10 @@
 #include "seen.h"
 #include "timefmt.h"
 
+/* The fewest bytes a drop's row takes, to size the seen id table from the file's size:
+ * an estimate on the high side of the ids (a gzip file gives too few: the table grows). */
+#define SEEN_ROW_BYTES_MIN 40
+
 /* Everything the row callback needs while one file is read. */
 typedef struct file_ctx {
     run_ctx *rc;
@@ -425,6 +429,7 @@ static int file_process(file_ctx *f, size_t pi, const char *path, const char *na
             return -1;
         }
     }
+    seen_reserve(f->seen, (uint64_t)size / SEEN_ROW_BYTES_MIN);
     bool ok = state_savepoint(rc->st) == 0 &&
               state_file_add(rc->st, rc->run_id, f->pc->id, f->relpath, sha, size,
                              &f->file_id) == 0;

@@ -41,7 +41,7 @@ static size_t seen_budget(size_t budget)
 /* Gives the table `cap` empty slots (the old slots must be freed by the caller). */
 static void table_alloc(seen_store *s, size_t cap)
 {
-    s->slots = xcalloc(cap, sizeof *s->slots);
+    s->slots = xcalloc_table(cap * sizeof *s->slots);
     s->cap = cap;
     s->limit = cap / 5 * 4;
     s->count = 0;
@@ -75,7 +75,7 @@ void seen_close(seen_store *s)
         close(s->jfd);
     if (s->dir)
         rmdir(s->dir);
-    free(s->slots);
+    xfree_table(s->slots, s->cap * sizeof *s->slots);
     free(s->voids);
     free(s->jbuf);
     free(s->blockbuf);
@@ -123,12 +123,11 @@ static void table_refill(seen_store *s, const seen_entry *old, size_t old_cap)
         }
 }
 
-/* Grows the table 1.5 times (less at the end) while old and new fit the budget together;
- * false when they do not. */
-static bool table_grow(seen_store *s)
+/* Grows the table to `want` slots, less when old and new would not fit the budget
+ * together; false (nothing done) when that is not at least 1.25 times the table. */
+static bool table_grow_to(seen_store *s, size_t want)
 {
     size_t room = s->budget_slots > s->cap ? s->budget_slots - s->cap : 0;
-    size_t want = s->cap + s->cap / 2;
     if (want > room)
         want = room;
     if (want < s->cap + s->cap / 4)
@@ -137,8 +136,21 @@ static bool table_grow(seen_store *s)
     size_t old_cap = s->cap;
     table_alloc(s, want);
     table_refill(s, old, old_cap);
-    free(old);
+    xfree_table(old, old_cap * sizeof *old);
     return true;
+}
+
+/* Grows the table 1.5 times (less at the end); false when it cannot (see table_grow_to). */
+static bool table_grow(seen_store *s)
+{
+    return table_grow_to(s, s->cap + s->cap / 2);
+}
+
+void seen_reserve(seen_store *s, uint64_t ids)
+{
+    uint64_t want = (s->count + ids) / 4 * 5 + SEEN_MIN_SLOTS; /* the table fills to 4/5 */
+    if (want > s->cap)
+        table_grow_to(s, want < s->budget_slots ? (size_t)want : s->budget_slots);
 }
 
 /* Sorts entries by digest with an insertion sort: linear on the nearly sorted table. */

@@ -61,6 +61,11 @@ int seen_load(seen_store *s, const unsigned char *record);
 
 /* Starts the next file: later NEW ids belong to it and go to its (emptied) journal. */
 void seen_file_begin(seen_store *s);
+/*
+ * Makes room at once for about `ids` more ids (within the budget), so a large
+ * file does not grow the table step by step, rehashing it each time.
+ */
+void seen_reserve(seen_store *s, uint64_t ids);
 /* Looks d up; a NEW id is remembered for the current file. 0, or -1 on I/O failure. */
 int seen_check(seen_store *s, dedup_digest d, uint32_t fp, dedup_result *r);
 /* Forgets d when it is the id the last seen_check answered NEW for (a row then rejected). */

@@ -283,7 +283,7 @@ int seen_runs_add(seen_store *s, const seen_entry *e, size_t n)
         return 0;
     if (!s->bloom) {
         s->bloom_blocks = BLOOM_BYTES / 64;
-        s->bloom = xcalloc(s->bloom_blocks, 64);
+        s->bloom = xcalloc_table(s->bloom_blocks * 64);
         s->blockbuf = xmalloc(SEEN_BLOCK * sizeof *s->blockbuf);
     }
     run_writer *w = xmalloc(sizeof *w);
@@ -373,7 +373,7 @@ void seen_runs_free(seen_store *s)
     for (size_t i = 0; i < s->n_runs; i++)
         run_free(&s->runs[i]);
     free(s->runs);
-    free(s->bloom);
+    xfree_table(s->bloom, s->bloom_blocks * 64);
     s->runs = NULL;
     s->bloom = NULL;
     s->n_runs = 0;

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -37,6 +38,29 @@ void *xcalloc(size_t count, size_t size)
     if (!p)
         oom();
     return p;
+}
+
+#define TABLE_HUGE ((size_t)2 << 20)
+
+void *xcalloc_table(size_t n)
+{
+    if (n < TABLE_HUGE)
+        return xcalloc(1, n);
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        oom();
+    madvise(p, n, MADV_HUGEPAGE); /* a hint: without huge pages it still works */
+    return p;
+}
+
+void xfree_table(void *p, size_t n)
+{
+    if (!p)
+        return;
+    if (n < TABLE_HUGE)
+        free(p);
+    else
+        munmap(p, n);
 }
 
 /* realloc that never returns NULL. */

@@ -48,6 +48,14 @@ typedef struct sbuf {
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
+/*
+ * Zeroed memory for a large table probed at random (the seen ids, the Bloom
+ * filter): from 2 MiB on it is mapped on its own and the kernel is asked for
+ * huge pages, which spares a TLB miss and most page faults per probe. Never
+ * NULL; released with xfree_table with the same size.
+ */
+void *xcalloc_table(size_t n);
+void xfree_table(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /*

@@ -144,12 +144,20 @@ static void bx_fill(const file_prod *p, bx_row *r, const ingest_row *row, txn *o
 
 /* ---- handing batches over ---------------------------------------------------------- */
 
-/* Hands the records of b to the consumer in order; its first non-zero result. */
+/*
+ * Hands the records of b to the consumer in order; its first non-zero result.
+ * With an `ahead` function, each record is shown to it PROD_AHEAD records
+ * before it is handed over (the consumer prefetches what it will probe).
+ */
 static int prod_consume(file_prod *p, const pipe_batch *b)
 {
-    size_t at = 0;
-    const bx_row *r;
+    size_t at = 0, ahead_at = 0;
+    const bx_row *r, *a;
+    for (int k = 0; p->ahead && k < PROD_AHEAD && (a = pipe_batch_next(b, &ahead_at)); k++)
+        p->ahead(p->fn_ctx, a);
     while ((r = pipe_batch_next(b, &at)) != NULL) {
+        if (p->ahead && (a = pipe_batch_next(b, &ahead_at)) != NULL)
+            p->ahead(p->fn_ctx, a);
         int rc = p->fn(p->fn_ctx, r);
         if (rc != 0)
             return rc;

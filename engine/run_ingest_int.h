@@ -49,6 +49,9 @@ typedef struct bx_row {
 
 /* The consumer's handler of one row: 0 to go on, non-zero to stop the file. */
 typedef int (*bx_row_fn)(void *ctx, const bx_row *row);
+/* The consumer's look at a row it will be handed soon (to prefetch what it will probe). */
+typedef void (*bx_ahead_fn)(void *ctx, const bx_row *row);
+#define PROD_AHEAD 8
 
 /* The producer of one partner's files. Fields after `err` are per file. */
 typedef struct file_prod {
@@ -72,6 +75,7 @@ typedef struct file_prod {
     row_copy held;              /* lookahead: the previous row */
     pipe_batch *cur;            /* the batch being filled */
     bx_row_fn fn;               /* the consumer */
+    bx_ahead_fn ahead;          /* its look-ahead, or NULL (set by the consumer once) */
     void *fn_ctx;
     int stop;                   /* the consumer's non-zero result, once it stopped */
 } file_prod;

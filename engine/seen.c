@@ -146,6 +146,13 @@ static bool table_grow(seen_store *s)
     return table_grow_to(s, s->cap + s->cap / 2);
 }
 
+void seen_prefetch(const seen_store *s, dedup_digest d)
+{
+    __builtin_prefetch(&s->slots[table_home(s, d.hi)]);
+    if (s->bloom)
+        __builtin_prefetch(bloom_block(s, d.hi));
+}
+
 void seen_reserve(seen_store *s, uint64_t ids)
 {
     uint64_t want = (s->count + ids) / 4 * 5 + SEEN_MIN_SLOTS; /* the table fills to 4/5 */

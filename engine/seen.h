@@ -66,6 +66,8 @@ void seen_file_begin(seen_store *s);
  * file does not grow the table step by step, rehashing it each time.
  */
 void seen_reserve(seen_store *s, uint64_t ids);
+/* Asks the CPU to fetch the table slot (and Bloom block) d's look-up will read first. */
+void seen_prefetch(const seen_store *s, dedup_digest d);
 /* Looks d up; a NEW id is remembered for the current file. 0, or -1 on I/O failure. */
 int seen_check(seen_store *s, dedup_digest d, uint32_t fp, dedup_result *r);
 /* Forgets d when it is the id the last seen_check answered NEW for (a row then rejected). */

@@ -75,6 +75,14 @@ int seen_runs_add(seen_store *s, const seen_entry *e, size_t n);
 /* Looks d up in the runs: 1 with *out set when a live entry holds it, 0 when none, -1 on
  * I/O failure. */
 int seen_runs_find(seen_store *s, uint64_t lo, uint64_t hi, seen_entry *out);
+
+/* The Bloom filter's 64-byte block for a digest: its hi word's top bits, so sorted
+ * entries fill it front to back. */
+static inline uint64_t *bloom_block(const seen_store *s, uint64_t hi)
+{
+    return s->bloom + 8 * (size_t)(((__uint128_t)hi * s->bloom_blocks) >> 64);
+}
+
 /* Frees the runs and the Bloom filter. */
 void seen_runs_free(seen_store *s);
 /* Reads all n bytes at off; -1 with errno on failure (EIO at end of file). */

@@ -101,13 +101,6 @@ int seen_pread_all(int fd, void *buf, size_t n, uint64_t off)
     return 0;
 }
 
-/* The Bloom filter's 64-byte block for a digest: its hi word's top bits, so sorted
- * entries fill it front to back. */
-static inline uint64_t *bloom_block(const seen_store *s, uint64_t hi)
-{
-    return s->bloom + 8 * (size_t)(((__uint128_t)hi * s->bloom_blocks) >> 64);
-}
-
 /* Eight bit positions in the block: seven 9-bit slices of lo, one of hi's low bits. */
 #define BLOOM_BIT(lo, hi, k) ((k) < 7 ? ((lo) >> (9 * (k))) & 511 : (hi) & 511)
 

@@ -19,6 +19,7 @@ struct strmap {
     char **strs;        /* owned strings by id */
     uint32_t *lens;
     size_t count, strs_cap;
+    uint32_t last1;     /* 1 + the id interned last, 0 before the first: values repeat */
 };
 
 strmap *strmap_new(void)
@@ -89,11 +90,15 @@ static uint32_t strmap_push(strmap *m, const char *s, size_t n)
 
 uint32_t strmap_intern(strmap *m, const char *s, size_t n)
 {
+    uint32_t last = m->last1 - 1;
+    if (m->last1 && m->lens[last] == n && memcmp(m->strs[last], s, n) == 0)
+        return last;
     uint32_t h = (uint32_t)hash_bytes(s, n, 0x5eed);
     strmap_slot *sl = strmap_slot_for(m, s, n, h);
     if (sl->id1)
-        return sl->id1 - 1;
+        return (m->last1 = sl->id1) - 1;
     uint32_t id = strmap_push(m, s, n);
+    m->last1 = id + 1;
     sl->id1 = id + 1;
     sl->hash = h;
     if (m->count * 4 > m->cap * 3)

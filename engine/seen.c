@@ -388,7 +388,7 @@ int seen_file_chunks(seen_store *s, int (*fn)(void *ctx, const void *records, si
     const size_t chunk = (size_t)SEEN_CHUNK_IDS * SEEN_RECORD;
     for (uint64_t off = 0; off < s->jfile; off += chunk) {
         size_t n = s->jfile - off < chunk ? (size_t)(s->jfile - off) : chunk;
-        if (seen_pread_all(s->jfd, s->jbuf, n, off) != 0)
+        if (pread_all(s->jfd, s->jbuf, n, off) != 0)
             return seen_fail(s, "seen ids: cannot read the journal");
         int rc = fn(ctx, s->jbuf, n);
         if (rc != 0)

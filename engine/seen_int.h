@@ -85,7 +85,5 @@ static inline uint64_t *bloom_block(const seen_store *s, uint64_t hi)
 
 /* Frees the runs and the Bloom filter. */
 void seen_runs_free(seen_store *s);
-/* Reads all n bytes at off; -1 with errno on failure (EIO at end of file). */
-int seen_pread_all(int fd, void *buf, size_t n, uint64_t off);
 
 #endif

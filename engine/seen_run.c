@@ -82,25 +82,6 @@ int seen_tmpfile(seen_store *s, const char *name)
     return fd >= 0 ? fd : seen_fail(s, "seen ids: cannot create a temp file");
 }
 
-int seen_pread_all(int fd, void *buf, size_t n, uint64_t off)
-{
-    char *p = buf;
-    while (n) {
-        ssize_t k = pread(fd, p, n, (off_t)off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            if (k == 0)
-                errno = EIO;
-            return -1;
-        }
-        p += k;
-        n -= (size_t)k;
-        off += (uint64_t)k;
-    }
-    return 0;
-}
-
 /* Eight bit positions in the block: seven 9-bit slices of lo, one of hi's low bits. */
 #define BLOOM_BIT(lo, hi, k) ((k) < 7 ? ((lo) >> (9 * (k))) & 511 : (hi) & 511)
 
@@ -201,7 +182,7 @@ static const seen_entry *reader_peek(run_reader *r, bool *err)
         return NULL;
     uint64_t left = r->run->n - r->next;
     size_t n = left < SEEN_IO ? (size_t)left : SEEN_IO;
-    if (seen_pread_all(r->run->fd, r->buf, n * sizeof *r->buf, r->next * sizeof *r->buf) != 0) {
+    if (pread_all(r->run->fd, r->buf, n * sizeof *r->buf, r->next * sizeof *r->buf) != 0) {
         *err = true;
         return NULL;
     }
@@ -332,7 +313,7 @@ static int run_find(seen_store *s, const seen_run *r, uint64_t lo, uint64_t hi, 
     for (size_t blk = run_start_block(r, lo, hi); blk < r->n_index; blk++) {
         uint64_t at = (uint64_t)blk * SEEN_BLOCK;
         size_t n = r->n - at < SEEN_BLOCK ? (size_t)(r->n - at) : SEEN_BLOCK;
-        if (seen_pread_all(r->fd, s->blockbuf, n * sizeof *s->blockbuf,
+        if (pread_all(r->fd, s->blockbuf, n * sizeof *s->blockbuf,
                            at * sizeof *s->blockbuf) != 0)
             return seen_fail(s, "seen ids: cannot read a temp file");
         for (size_t i = lower_bound(s->blockbuf, n, sizeof *s->blockbuf, lo, hi); i < n; i++) {

@@ -480,6 +480,25 @@ int write_all(int fd, const void *data, size_t n)
     return 0;
 }
 
+int pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+    char *p = buf;
+    while (n) {
+        ssize_t k = pread(fd, p, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
 /* fsyncs a directory so a rename inside it is durable. */
 int fsync_dir(const char *dir)
 {

@@ -144,6 +144,8 @@ char *staged_write(const char *path, const void *data, size_t n);
 int staged_publish(const char *staged, const char *path);
 /* Writes all n bytes to fd (retrying short writes and EINTR); -1 with errno on failure. */
 int write_all(int fd, const void *data, size_t n);
+/* Reads all n bytes at off; -1 with errno on failure (EIO at end of file). */
+int pread_all(int fd, void *buf, size_t n, uint64_t off);
 /* fsyncs a directory so a rename inside it survives a crash. 0, or -1 with errno. */
 int fsync_dir(const char *dir);
 /* mkdir -p with mode 0750. Returns 0 or -1 with errno set. */

@@ -1,0 +1,318 @@
+/*
+ * recon_items.c - the run's reconciliation items, collected while ingesting
+ * (recon.h). Each source (a partner reconciled by transaction, a ledger)
+ * has one scratch file, unlinked as soon as it is made, and a buffer of
+ * RI_BLOCK bytes per partition (RECON_PARTS partitions by the digest's top
+ * 8 bits). A full buffer is appended to the file as one block whose header
+ * holds the offset of the partition's previous block, so each partition is
+ * a chain of blocks read back newest first, and the collector's memory is
+ * fixed (RECON_PARTS * RI_BLOCK per source with items) whatever the rows.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "recon_int.h"
+
+#define RI_BLOCK 4096 /* bytes buffered per source and partition, and the largest block */
+#define RI_HEAD 12    /* block header: previous block's offset + 1 (u64, 0: none), length (u32) */
+
+/* One source's scratch file and buffers; fd -1 and buf NULL until its first item. */
+typedef struct ri_src {
+    int fd;
+    uint64_t size;                  /* bytes appended so far */
+    unsigned char *buf;             /* RECON_PARTS * RI_BLOCK */
+    uint32_t used[RECON_PARTS];     /* bytes in each partition's buffer */
+    uint64_t last[RECON_PARTS];     /* offset + 1 of each partition's newest block, 0: none */
+    uint64_t count[RECON_PARTS];    /* items per partition */
+} ri_src;
+
+struct recon_items {
+    const settle_config *cfg;
+    char *dir;                      /* owned; where scratch files are made */
+    ri_src *src;                    /* n_partners + n_ledgers */
+    size_t n_src;
+    int64_t *void_ids;              /* owned, sorted: files undone this run */
+    size_t n_void, cap_void;
+    unsigned char *rbuf;            /* RI_BLOCK + RI_HEAD, for reading blocks back */
+    char err[256];
+};
+
+/* ---- the record encoding ---- */
+
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+size_t recon_rec_size(const recon_rec *r)
+{
+    return RECON_REC_FIXED + (r->id_len > RECON_ID_MAX ? RECON_ID_MAX : r->id_len);
+}
+
+void recon_rec_put(unsigned char *p, const recon_rec *r)
+{
+    uint16_t n = r->id_len > RECON_ID_MAX ? RECON_ID_MAX : r->id_len;
+    put_le(p, r->key.lo, 8);
+    put_le(p + 8, r->key.hi, 8);
+    put_le(p + 16, (uint32_t)r->day, 4);
+    p[20] = r->type;
+    p[21] = r->side;
+    memcpy(p + 22, r->cur, 3);
+    put_le(p + 25, (uint64_t)r->amount, 8);
+    put_le(p + 33, (uint64_t)r->file_id, 8);
+    put_le(p + 41, r->line, 8);
+    put_le(p + 49, r->owner, 4);
+    put_le(p + 53, n, 2);
+    memcpy(p + RECON_REC_FIXED, r->id, n);
+}
+
+size_t recon_rec_get(const unsigned char *p, size_t n, recon_rec *r)
+{
+    if (n < RECON_REC_FIXED)
+        return 0;
+    r->key.lo = get_le(p, 8);
+    r->key.hi = get_le(p + 8, 8);
+    r->day = (int32_t)(uint32_t)get_le(p + 16, 4);
+    r->type = p[20];
+    r->side = p[21];
+    memcpy(r->cur, p + 22, 3);
+    r->cur[3] = '\0';
+    r->amount = (int64_t)get_le(p + 25, 8);
+    r->file_id = (int64_t)get_le(p + 33, 8);
+    r->line = get_le(p + 41, 8);
+    r->owner = (uint32_t)get_le(p + 49, 4);
+    r->id_len = (uint16_t)get_le(p + 53, 2);
+    r->id = (const char *)p + RECON_REC_FIXED;
+    if (r->id_len > RECON_ID_MAX || n - RECON_REC_FIXED < r->id_len || r->type >= TX_TYPE_COUNT)
+        return 0;
+    return RECON_REC_FIXED + r->id_len;
+}
+
+/* ---- collecting ---- */
+
+recon_items *recon_items_open(const settle_config *cfg, const char *dir, char *err, size_t errlen)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!dir)
+        dir = tmp && *tmp ? tmp : "/tmp";
+    if (access(dir, W_OK) != 0) {
+        snprintf(err, errlen, "reconciliation: cannot write scratch files to %s: %s", dir,
+                 strerror(errno));
+        return NULL;
+    }
+    recon_items *r = xcalloc(1, sizeof *r);
+    r->cfg = cfg;
+    r->dir = xstrdup(dir);
+    r->n_src = cfg->n_partners + cfg->n_ledgers;
+    r->src = xcalloc(r->n_src ? r->n_src : 1, sizeof *r->src);
+    for (size_t i = 0; i < r->n_src; i++)
+        r->src[i].fd = -1;
+    return r;
+}
+
+static int ri_fail(recon_items *r, const char *what)
+{
+    snprintf(r->err, sizeof r->err, "reconciliation: %s: %s", what, strerror(errno));
+    return -1;
+}
+
+/* Makes source s's scratch file and buffers on its first item. */
+static int src_start(recon_items *r, ri_src *s)
+{
+    if (s->fd >= 0)
+        return 0;
+    char *path = xasprintf("%s/settle-recon.XXXXXX", r->dir);
+    s->fd = mkstemp(path);
+    if (s->fd >= 0)
+        unlink(path);
+    free(path);
+    if (s->fd < 0)
+        return ri_fail(r, "cannot create a scratch file");
+    s->buf = xmalloc((size_t)RECON_PARTS * RI_BLOCK);
+    return 0;
+}
+
+/* Appends partition k's buffer to the file as a block chained to its previous one. */
+static int src_flush(recon_items *r, ri_src *s, unsigned k)
+{
+    if (s->used[k] == 0)
+        return 0;
+    unsigned char head[RI_HEAD];
+    put_le(head, s->last[k], 8);
+    put_le(head + 8, s->used[k], 4);
+    if (write_all(s->fd, head, RI_HEAD) != 0 ||
+        write_all(s->fd, s->buf + (size_t)k * RI_BLOCK, s->used[k]) != 0)
+        return ri_fail(r, "cannot write a scratch file");
+    s->last[k] = s->size + 1;
+    s->size += RI_HEAD + s->used[k];
+    s->used[k] = 0;
+    return 0;
+}
+
+/* Adds one record to source `src`. 0, or -1 with the error. */
+static int ri_add(recon_items *r, size_t src, const recon_item *it, uint8_t side, size_t owner)
+{
+    ri_src *s = &r->src[src];
+    if (src_start(r, s) != 0)
+        return -1;
+    recon_rec rec = {.key = it->key, .day = it->day, .type = (uint8_t)it->type, .side = side,
+                     .amount = it->amount, .file_id = it->file_id, .line = it->line,
+                     .owner = (uint32_t)owner, .id_len = it->id.n > RECON_ID_MAX ? RECON_ID_MAX
+                                                                                : (uint16_t)it->id.n,
+                     .id = it->id.p};
+    memcpy(rec.cur, it->cur, 4);
+    unsigned k = recon_part_of(it->key);
+    size_t n = recon_rec_size(&rec);
+    if (s->used[k] + n > RI_BLOCK && src_flush(r, s, k) != 0)
+        return -1;
+    recon_rec_put(s->buf + (size_t)k * RI_BLOCK + s->used[k], &rec);
+    s->used[k] += (uint32_t)n;
+    s->count[k]++;
+    return 0;
+}
+
+int recon_items_partner(recon_items *r, size_t pi, const recon_item *it)
+{
+    return ri_add(r, recon_src_partner(r, pi), it, RECON_SIDE_PARTNER, pi);
+}
+
+int recon_items_ledger(recon_items *r, size_t li, size_t pi, const recon_item *it)
+{
+    return ri_add(r, recon_src_ledger(r, li), it, RECON_SIDE_LEDGER, pi);
+}
+
+/* Position of id in the sorted void list (where it is or would go). */
+static size_t void_pos(const recon_items *r, int64_t id)
+{
+    size_t lo = 0, hi = r->n_void;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->void_ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool is_void(const recon_items *r, int64_t id)
+{
+    size_t at = void_pos(r, id);
+    return at < r->n_void && r->void_ids[at] == id;
+}
+
+void recon_items_void(recon_items *r, int64_t file_id)
+{
+    if (!r || is_void(r, file_id))
+        return;
+    if (r->n_void == r->cap_void) {
+        r->cap_void = r->cap_void ? 2 * r->cap_void : 16;
+        r->void_ids = xrealloc(r->void_ids, r->cap_void * sizeof *r->void_ids);
+    }
+    size_t at = void_pos(r, file_id);
+    memmove(r->void_ids + at + 1, r->void_ids + at, (r->n_void - at) * sizeof *r->void_ids);
+    r->void_ids[at] = file_id;
+    r->n_void++;
+}
+
+const char *recon_items_error(const recon_items *r)
+{
+    return r->err;
+}
+
+void recon_items_close(recon_items *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_src; i++) {
+        if (r->src[i].fd >= 0)
+            close(r->src[i].fd);
+        free(r->src[i].buf);
+    }
+    free(r->src);
+    free(r->void_ids);
+    free(r->rbuf);
+    free(r->dir);
+    free(r);
+}
+
+/* ---- reading back (recon_int.h) ---- */
+
+size_t recon_src_partner(const recon_items *r, size_t pi)
+{
+    (void)r;
+    return pi;
+}
+
+size_t recon_src_ledger(const recon_items *r, size_t li)
+{
+    return r->cfg->n_partners + li;
+}
+
+const settle_config *recon_items_config(const recon_items *r)
+{
+    return r->cfg;
+}
+
+uint64_t recon_items_count(const recon_items *r, size_t src, unsigned part)
+{
+    return src < r->n_src && part < RECON_PARTS ? r->src[src].count[part] : 0;
+}
+
+/* Hands the records of p[0..n) to fn, skipping void files. */
+static int each_rec(recon_items *r, const unsigned char *p, size_t n,
+                    int (*fn)(void *ctx, const recon_rec *rec), void *ctx)
+{
+    while (n) {
+        recon_rec rec;
+        size_t used = recon_rec_get(p, n, &rec);
+        if (used == 0) {
+            snprintf(r->err, sizeof r->err, "reconciliation: a scratch block is malformed");
+            return -1;
+        }
+        int rc = is_void(r, rec.file_id) ? 0 : fn(ctx, &rec);
+        if (rc != 0)
+            return rc;
+        p += used;
+        n -= used;
+    }
+    return 0;
+}
+
+int recon_items_each(recon_items *r, size_t src, unsigned part,
+                     int (*fn)(void *ctx, const recon_rec *rec), void *ctx)
+{
+    if (src >= r->n_src || part >= RECON_PARTS || r->src[src].fd < 0)
+        return 0;
+    ri_src *s = &r->src[src];
+    int rc = each_rec(r, s->buf + (size_t)part * RI_BLOCK, s->used[part], fn, ctx);
+    if (!r->rbuf)
+        r->rbuf = xmalloc(RI_BLOCK + RI_HEAD);
+    for (uint64_t at = s->last[part]; rc == 0 && at != 0;) {
+        if (pread_all(s->fd, r->rbuf, RI_HEAD, at - 1) != 0)
+            return ri_fail(r, "cannot read a scratch file");
+        uint64_t prev = get_le(r->rbuf, 8);
+        uint32_t len = (uint32_t)get_le(r->rbuf + 8, 4);
+        if (len > RI_BLOCK || prev >= at) {
+            snprintf(r->err, sizeof r->err, "reconciliation: a scratch block is malformed");
+            return -1;
+        }
+        if (pread_all(s->fd, r->rbuf + RI_HEAD, len, at - 1 + RI_HEAD) != 0)
+            return ri_fail(r, "cannot read a scratch file");
+        rc = each_rec(r, r->rbuf + RI_HEAD, len, fn, ctx);
+        at = prev;
+    }
+    return rc;
+}

@@ -300,4 +300,38 @@ int state_seen_load(state *s, const char *partner, int32_t since_day,
 int state_statements_due(state *s, const char *partner, int32_t before_day,
                          int (*fn)(void *ctx, int32_t first_day), void *ctx);
 
+/*
+ * Reconciliation by transaction (state_recon.c, tables of migration 11; used
+ * by recon_match.c). The open items of each (partner, ledger, partition) are
+ * packed records (recon_int.h) in chunks of at most STATE_RECON_CHUNK bytes;
+ * state_recon_open_each hands each chunk to fn (borrowed for the call) in
+ * chunk order until fn returns non-zero (returned); _drop deletes all of a
+ * partition's chunks; _put stores one (the bytes are read during the call).
+ */
+#define STATE_RECON_CHUNK (4u << 20)
+int state_recon_open_each(state *s, const char *partner, const char *ledger, int part,
+                          int (*fn)(void *ctx, const unsigned char *p, size_t n), void *ctx);
+int state_recon_open_drop(state *s, const char *partner, const char *ledger, int part);
+int state_recon_open_put(state *s, const char *partner, const char *ledger, int part,
+                         int64_t chunk, const void *items, size_t n);
+/* Adds (count, amount) to the open items of a day, side (0 partner, 1 ledger) and
+ * currency; a row whose count reaches 0 is deleted. */
+int state_recon_days_add(state *s, const char *partner, const char *ledger, int32_t day,
+                         int side, const char *currency, int64_t count, int64_t amount);
+/* Adds matched items to the partner's (day, currency). */
+int state_recon_matched_add(state *s, const char *partner, const char *ledger, int32_t day,
+                            const char *currency, int64_t count, int64_t amount);
+/* One break whose sides are known (recon_breaks); a side is absent when its file is 0. */
+typedef struct state_recon_break {
+    const char *partner, *ledger, *kind, *tx_id;
+    size_t tx_id_len;
+    int32_t day, ledger_day;             /* the break's day; the ledger side's day */
+    const char *currency, *ledger_currency;
+    int64_t partner_amount, ledger_amount;
+    int64_t partner_file, ledger_file;   /* files.id; 0: that side is absent */
+    uint64_t partner_line, ledger_line;
+    int64_t run_id;
+} state_recon_break;
+int state_recon_break_add(state *s, const state_recon_break *b);
+
 #endif

@@ -172,7 +172,11 @@ static int ri_add(recon_items *r, size_t src, const recon_item *it, uint8_t side
                      .owner = (uint32_t)owner, .id_len = it->id.n > RECON_ID_MAX ? RECON_ID_MAX
                                                                                 : (uint16_t)it->id.n,
                      .id = it->id.p};
-    memcpy(rec.cur, it->cur, 4);
+    bool end = false; /* NUL-padded, so items compare bytewise */
+    for (int i = 0; i < 4; i++) {
+        end = end || i == 3 || !it->cur[i];
+        rec.cur[i] = end ? '\0' : it->cur[i];
+    }
     unsigned k = recon_part_of(it->key);
     size_t n = recon_rec_size(&rec);
     if (s->used[k] + n > RI_BLOCK && src_flush(r, s, k) != 0)

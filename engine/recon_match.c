@@ -45,15 +45,18 @@ typedef struct rm_sum {
     int64_t count, amount;
 } rm_sum;
 
+/* Entries summed as they are added (a hash of their (day, side, currency) to their index). */
 typedef struct rm_sums {
     rm_sum *v;
     size_t n, cap;
+    uint32_t *slot;   /* index + 1 of the entry of a hash slot; 0: empty */
+    size_t n_slot;    /* a power of two, at least twice cap */
 } rm_sums;
 
-/* The business days touched per partner, kept sorted and unique from time to time. */
+/* The business days touched per partner: an open-addressing set (INT32_MIN: empty). */
 typedef struct rm_days {
     int32_t *v;
-    size_t n, cap;
+    size_t n, cap;     /* cap: a power of two, or 0 */
 } rm_days;
 
 typedef struct rm_ctx {
@@ -113,16 +116,56 @@ static recon_rec rec_of(const rm_vec *w, const rm_item *it)
     return rec;
 }
 
+static size_t sum_slot(const rm_sums *s, int32_t day, int side, const char *cur)
+{
+    uint64_t h = ((uint64_t)(uint32_t)day << 17 ^ (uint64_t)side << 16 ^
+                  (uint64_t)(unsigned char)cur[0] << 24 ^ (uint64_t)(unsigned char)cur[1] << 8 ^
+                  (unsigned char)cur[2]) * 0x9e3779b97f4a7c15ull;
+    size_t i = (size_t)(h >> 32) & (s->n_slot - 1);
+    for (;; i = (i + 1) & (s->n_slot - 1)) {
+        const rm_sum *e = s->slot[i] ? &s->v[s->slot[i] - 1] : NULL;
+        if (!e || (e->day == day && e->side == side && memcmp(e->cur, cur, 4) == 0))
+            return i;
+    }
+}
+
+/* Grows the entries and rebuilds the hash (the latest entry of a key wins its slot). */
+static void sums_grow(rm_sums *s)
+{
+    s->cap = s->cap ? 2 * s->cap : 256;
+    s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+    free(s->slot);
+    s->n_slot = 2 * s->cap;
+    s->slot = xcalloc(s->n_slot, sizeof *s->slot);
+    for (size_t i = 0; i < s->n; i++)
+        s->slot[sum_slot(s, s->v[i].day, s->v[i].side, s->v[i].cur)] = (uint32_t)i + 1;
+}
+
+/* Adds (count, amount) to the entry of (day, side, currency); a sum that would overflow
+ * starts another entry of the same key (sums_write writes them apart). */
 static void sums_add(rm_sums *s, int32_t day, int side, const char *cur, int64_t count,
                      int64_t amount)
 {
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 256;
-        s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+    if (s->n == s->cap)
+        sums_grow(s);
+    size_t at = sum_slot(s, day, side, cur);
+    rm_sum *e = s->slot[at] ? &s->v[s->slot[at] - 1] : NULL;
+    if (e && money_add(e->amount, amount, &e->amount)) {
+        e->count += count;
+        return;
     }
-    rm_sum *e = &s->v[s->n++];
+    e = &s->v[s->n++];
     *e = (rm_sum){.day = day, .side = side, .count = count, .amount = amount};
     memcpy(e->cur, cur, 4);
+    s->slot[at] = (uint32_t)s->n;
+}
+
+/* Empties s. */
+static void sums_clear(rm_sums *s)
+{
+    s->n = 0;
+    if (s->slot)
+        memset(s->slot, 0, s->n_slot * sizeof *s->slot);
 }
 
 static int sum_cmp(const void *a, const void *b)
@@ -141,31 +184,42 @@ static int day_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Sorts the days and drops repeats. */
-static void days_compact(rm_days *d)
+/* The slot of day in d (where it is, or the empty slot where it would go). */
+static size_t day_slot(const rm_days *d, int32_t day)
 {
-    if (d->n == 0)
-        return;
-    xqsort(d->v, d->n, sizeof *d->v, day_cmp);
-    size_t k = 1;
-    for (size_t i = 1; i < d->n; i++)
-        if (d->v[i] != d->v[k - 1])
-            d->v[k++] = d->v[i];
-    d->n = k;
+    size_t i = (size_t)(((uint64_t)(uint32_t)day * 0x9e3779b97f4a7c15ull) >> 40) & (d->cap - 1);
+    while (d->v[i] != INT32_MIN && d->v[i] != day)
+        i = (i + 1) & (d->cap - 1);
+    return i;
 }
 
 static void days_add(rm_days *d, int32_t day)
 {
-    if (d->n && d->v[d->n - 1] == day)
-        return;
-    if (d->n == d->cap) {
-        days_compact(d);
-        if (d->n * 2 >= d->cap) {
-            d->cap = d->cap ? 2 * d->cap : 256;
-            d->v = xrealloc(d->v, d->cap * sizeof *d->v);
-        }
+    if (2 * (d->n + 1) > d->cap) {
+        rm_days g = {.cap = d->cap ? 2 * d->cap : 64};
+        g.v = xmalloc(g.cap * sizeof *g.v);
+        for (size_t i = 0; i < g.cap; i++)
+            g.v[i] = INT32_MIN;
+        for (size_t i = 0; i < d->cap; i++)
+            if (d->v[i] != INT32_MIN)
+                g.v[day_slot(&g, d->v[i])] = d->v[i];
+        g.n = d->n;
+        free(d->v);
+        *d = g;
     }
-    d->v[d->n++] = day;
+    size_t at = day_slot(d, day);
+    d->n += d->v[at] == INT32_MIN;
+    d->v[at] = day;
+}
+
+/* The days of d, sorted, moved to the front of d->v (d is no longer a set). */
+static void days_sorted(rm_days *d)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < d->cap; i++)
+        if (d->v[i] != INT32_MIN)
+            d->v[k++] = d->v[i];
+    xqsort(d->v, k, sizeof *d->v, day_cmp);
 }
 
 /* ---- failures ---- */
@@ -221,7 +275,7 @@ static int item_cmp(const void *a, const void *b)
         return x->key.lo < y->key.lo ? -1 : 1;
     if (x->side != y->side)
         return x->side - y->side;
-    int c = strcmp(x->cur, y->cur);
+    int c = memcmp(x->cur, y->cur, 4);
     if (c)
         return c;
     if (x->type != y->type)
@@ -378,7 +432,7 @@ static int sums_write(rm_ctx *c, rm_sums *s, bool open)
         if (sum_put(c, &t, open) != 0)
             return -1;
     }
-    s->n = 0;
+    sums_clear(s);
     return 0;
 }
 
@@ -457,7 +511,7 @@ static int touch_all(rm_ctx *c, recon_touch_fn touch, void *ctx)
 {
     for (size_t pi = 0; pi < c->cfg->n_partners; pi++) {
         rm_days *d = &c->days[pi];
-        days_compact(d);
+        days_sorted(d);
         for (size_t i = 0; i < d->n; i++)
             if (touch && touch(ctx, pi, d->v[i]) != 0) {
                 snprintf(c->err, c->errlen, "reconciliation: re-settling %s's day %d failed",
@@ -493,6 +547,8 @@ int recon_match_all(recon_items *r, state *st, int64_t run_id, recon_touch_fn to
     vec_free(&c.w);
     sbuf_free(&c.out);
     free(c.matched.v);
+    free(c.matched.slot);
     free(c.open.v);
+    free(c.open.slot);
     return rc;
 }

@@ -622,10 +622,86 @@ static void test_match(void)
     free(cmd);
 }
 
+/* ---- scale: TEST_RECON_BIG=n matches n partner items with n ledger items (a few breaks)
+ * over two runs and prints the time and peak memory; memory must stay bounded ---- */
+
+#include <sys/resource.h>
+
+static long peak_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* Hands n items of one side to r: ids "big-<i>", every 1000th ledger amount off by one. */
+static int big_side(recon_items *r, uint32_t n, int side)
+{
+    int fails = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        char id[32];
+        int len = snprintf(id, sizeof id, "big-%u", i);
+        recon_item it = {.key = dedup_siphash128(&tkey, id, (size_t)len), .id = {id, (size_t)len},
+                         .day = 20000 + (int32_t)(i % 30), .type = TX_BET,
+                         .amount = 100 + i % 5000 + (side && i % 1000 == 0), .file_id = 1 + side,
+                         .line = i + 2};
+        memcpy(it.cur, "EUR", 4);
+        fails += side ? recon_items_ledger(r, 0, 0, &it) : recon_items_partner(r, 0, &it);
+    }
+    return fails;
+}
+
+static int count_touch(void *ctx, size_t partner, int32_t day)
+{
+    (void)partner;
+    (void)day;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* Run 1: the partner's items (all stay open); run 2: the wallet's (all close; p0's items
+ * stay open for the bank). */
+static void test_big(uint32_t n)
+{
+    char dir[] = "/tmp/test_recon_big.XXXXXX", err[256];
+    CHECK(mkdtemp(dir) != NULL);
+    for (int run = 0; run < 2; run++) {
+        int64_t t0 = monotonic_ms();
+        state *st = state_open(dir, err, sizeof err);
+        CHECK(st && state_begin(st) == 0);
+        recon_items *r = recon_items_open(&cfg, dir, err, sizeof err);
+        CHECK_EQ_INT(big_side(r, n, run), 0);
+        int64_t t1 = monotonic_ms();
+        int touched = 0;
+        CHECK_EQ_INT(recon_match_all(r, st, run + 1, count_touch, &touched, err, sizeof err), 0);
+        recon_items_close(r);
+        CHECK_EQ_INT(state_commit(st), 0);
+        state_close(st);
+        fprintf(stderr, "big run %d: %u items collected in %lld ms, matched in %lld ms, "
+                "%d days touched, peak RSS %ld kB\n", run + 1, n, (long long)(t1 - t0),
+                (long long)(monotonic_ms() - t1), touched, peak_kb());
+    }
+    static const char *const sql[3] = {"SELECT sum(count) FROM recon_matched",
+                                       "SELECT count(*) FROM recon_breaks",
+                                       "SELECT count(*) FROM recon_open_days WHERE ledger='wallet'"};
+    long long want[3] = {n - (n + 999) / 1000, (n + 999) / 1000, 0};
+    for (int i = 0; i < 3; i++) {
+        rows got = {0};
+        query_rows(dir, sql[i], &got);
+        CHECK(got.n == 1 && strtoll(got.v[0], NULL, 10) == want[i]);
+        rows_free(&got);
+    }
+    char *cmd = xasprintf("rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+    free(cmd);
+}
+
 int main(void)
 {
     cfg_make();
     test_items();
     test_match();
+    const char *big = getenv("TEST_RECON_BIG");
+    test_big(big ? (uint32_t)strtoul(big, NULL, 10) : 20000);
     return check_done();
 }

@@ -354,11 +354,16 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="DuckDB threads (default 2)")
     ap.add_argument("--rows-sweep", nargs="?", type=row_list, const=[1000000, 5000000, 20000000],
                     help="only settle's peak RSS at these row counts (default 1M,5M,20M)")
+    ap.add_argument("--reconcile", action="store_true",
+                    help="settle the drop alone vs the drop and a wallet ledger of its rows")
     args = ap.parse_args()
     if args.rows < 1 or args.runs < 1 or args.threads < 1:
         ap.error("rows, --runs and --threads must be positive")
     if args.rows_sweep:
         sweep(args)
+    elif args.reconcile:
+        import bench_reconcile
+        bench_reconcile.reconcile(args)
     else:
         bench(args)
 

@@ -1,0 +1,133 @@
+"""bench_reconcile.py - `scripts/bench --reconcile`: what reconciliation costs (SPEC section 10).
+
+One drop of ROWS rows of the royal-live sample partner and a wallet ledger of the same
+transactions (with a few breaks: an amount off by a cent, a transaction missing, a day
+shifted, a ledger-only row, every BREAK_EVERY rows) are settled by a full `settle run` on a
+fresh state: the drop alone, then the drop and the ledger matched by transaction. Prints the
+median wall time and peak RSS of each, their ratio (target <= ~2x), and checks the breaks
+settle stored against the ones written. Used by bench_driver.py.
+"""
+import csv
+import os
+import shutil
+import sqlite3
+import statistics
+import tempfile
+from datetime import datetime, timedelta
+
+import bench_driver as bd
+
+BREAK_EVERY = 50000
+LEDGER = """\
+    reconcile:
+      - {{ ledger: wallet, match: transaction, day_window: 1, wait_days: 2 }}
+ledgers:
+  wallet:
+    format: csv
+    files: "*.csv"
+    csv: {{ delimiter: ",", header: true }}
+    timezone: Asia/Manila
+    fields:
+      partner: {{ from: provider, values: {{ RL: {partner} }} }}
+      id: provider_tx_id
+      round: round_id
+      time: {{ from: ts, format: iso8601 }}
+      game: game_code
+      type: {{ from: kind, values: {types} }}
+      amount: amount
+      currency: currency
+"""
+
+
+def write_ledger(work, drop):
+    """Writes inbox/wallet/wallet.csv from the drop's rows with the breaks; returns the
+    expected count of each break kind."""
+    folder = os.path.join(work, "inbox", "wallet")
+    os.makedirs(folder, exist_ok=True)
+    want = {"amount_mismatch": 0, "missing_in_ledger": 0, "day_shift": 0,
+            "missing_in_partner": 0}
+    with open(drop, encoding="utf-8-sig", newline="") as src, \
+            open(os.path.join(folder, "wallet.csv"), "w", encoding="utf-8", newline="") as dst:
+        out = csv.writer(dst)
+        out.writerow(["provider", "provider_tx_id", "round_id", "ts", "game_code", "kind",
+                      "amount", "currency"])
+        for n, r in enumerate(csv.DictReader(src)):
+            row = ["RL", r["txn_id"], r["round_id"], r["created_at"], r["table_id"], r["event"],
+                   r["amount"].replace(",", ""), r["ccy"]]
+            case = n % BREAK_EVERY
+            if case == 1:
+                want["missing_in_ledger"] += 1
+                continue
+            if case == 0:
+                row[6] = str(bd.decimal.Decimal(row[6]) + bd.decimal.Decimal("0.01"))
+                want["amount_mismatch"] += 1
+            elif case == 2:
+                t = datetime.fromisoformat(row[3]) + timedelta(days=1)
+                row[3] = t.isoformat()
+                want["day_shift"] += 1
+            out.writerow(row)
+            if case == 3:
+                out.writerow(["RL", r["txn_id"] + "-extra"] + row[2:])
+                want["missing_in_partner"] += 1
+    return want
+
+
+def with_ledger(config):
+    """Adds the reconcile entry and the wallet ledger to a bench config (in place)."""
+    with open(config, encoding="utf-8") as f:
+        text = f.read()
+    text += LEDGER.format(partner=bd.PARTNER,
+                          types="{ " + ", ".join("%s: %s" % kv for kv in bd.TYPES.items()) + " }")
+    with open(config, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def read_breaks(config):
+    """{kind: count} of the breaks settle stored, and the matched count (recon_matched),
+    and the open items' count (recon_open_days)."""
+    db = sqlite3.connect(os.path.join(os.path.dirname(config), "var", "state", "settle.db"))
+    try:
+        kinds = dict(db.execute("SELECT kind, count(*) FROM recon_breaks GROUP BY kind"))
+        matched = db.execute("SELECT coalesce(sum(count), 0) FROM recon_matched").fetchone()[0]
+        opened = dict(db.execute("SELECT side, sum(count) FROM recon_open_days GROUP BY side"))
+    finally:
+        db.close()
+    return kinds, matched, opened
+
+
+def reconcile(args):
+    """The drop alone vs the drop and its ledger, interleaved, args.runs times each."""
+    work = tempfile.mkdtemp(prefix="settle-bench.", dir=os.environ.get("TMPDIR", "/tmp"))
+    try:
+        drop, size = bd.generate(work, args.rows, "csv")
+        want = write_ledger(work, drop)
+        rules = os.path.join(bd.ROOT, "rules", "live_casino.lua")
+        alone = bd.settle_job("drop", bd.write_config(work, "drop", "csv", rules))
+        both_cfg = bd.write_config(work, "drop+ledger", "csv", rules)
+        with_ledger(both_cfg)
+        both = bd.settle_job("drop+ledger", both_cfg)
+        print("bench --reconcile: %d rows of %s (%.1f MB) and a wallet ledger of the same rows, "
+              "%d runs each, interleaved" % (args.rows, bd.PARTNER, size / 1e6, args.runs))
+        for k in range(args.runs):
+            for j in (alone, both):
+                j.run_once()
+                print("  run %d %-12s %6.2f s wall %6.2f s CPU %8s MB"
+                      % (k + 1, j.name, j.secs[-1], j.cpu[-1], bd.fmt_mb(j.rss[-1])), flush=True)
+        print(bd.tail(both.log, 400).splitlines()[-1])
+        kinds, matched, opened = read_breaks(both_cfg)
+        print("reconciliation: %d matched, breaks %s, open items %s"
+              % (matched, dict(sorted(kinds.items())), opened))
+        for kind, n in want.items():
+            got = kinds.get(kind, 0) + (opened.get(0 if kind == "missing_in_ledger" else 1, 0)
+                                        if kind.startswith("missing") else 0)
+            if got != n:
+                bd.fail("%s: %d written, settle has %d" % (kind, n, got))
+        print("%-12s %8s %7s %12s" % ("", "median s", "CPU s", "peak RSS MB"))
+        for j in (alone, both):
+            print("%-12s %8.2f %7.2f %12s" % (j.name, statistics.median(j.secs),
+                                              statistics.median(j.cpu), bd.fmt_mb(max(j.rss))))
+        print("drop+ledger/drop wall time %.2fx, peak RSS %.2fx (target <= ~2x, RSS < 256 MB)"
+              % (statistics.median(both.secs) / statistics.median(alone.secs),
+                 max(both.rss) / max(alone.rss)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -677,7 +677,8 @@ static void test_big(uint32_t n)
         recon_items_close(r);
         CHECK_EQ_INT(state_commit(st), 0);
         state_close(st);
-        fprintf(stderr, "big run %d: %u items collected in %lld ms, matched in %lld ms, "
+        if (getenv("TEST_RECON_BIG"))
+            fprintf(stderr, "big run %d: %u items collected in %lld ms, matched in %lld ms, "
                 "%d days touched, peak RSS %ld kB\n", run + 1, n, (long long)(t1 - t0),
                 (long long)(monotonic_ms() - t1), touched, peak_kb());
     }

@@ -5,8 +5,9 @@
  * RI_BLOCK bytes per partition (RECON_PARTS partitions by the digest's top
  * 8 bits). A full buffer is appended to the file as one block whose header
  * holds the offset of the partition's previous block, so each partition is
- * a chain of blocks read back newest first, and the collector's memory is
- * fixed (RECON_PARTS * RI_BLOCK per source with items) whatever the rows.
+ * a chain of blocks read back newest first (one pread a block), and the
+ * collector's memory is fixed (RECON_PARTS * RI_BLOCK and a RI_STAGE write
+ * buffer per source with items) whatever the rows.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,12 +19,15 @@
 
 #define RI_BLOCK 4096 /* bytes buffered per source and partition, and the largest block */
 #define RI_HEAD 12    /* block header: previous block's offset + 1 (u64, 0: none), length (u32) */
+#define RI_STAGE (64 * 1024) /* blocks are appended to the file through a buffer this size */
 
 /* One source's scratch file and buffers; fd -1 and buf NULL until its first item. */
 typedef struct ri_src {
     int fd;
-    uint64_t size;                  /* bytes appended so far */
+    uint64_t size;                  /* bytes appended so far (staged ones included) */
     unsigned char *buf;             /* RECON_PARTS * RI_BLOCK */
+    unsigned char *stage;           /* RI_STAGE: blocks not written to the file yet */
+    uint32_t staged;
     uint32_t used[RECON_PARTS];     /* bytes in each partition's buffer */
     uint64_t last[RECON_PARTS];     /* offset + 1 of each partition's newest block, 0: none */
     uint64_t count[RECON_PARTS];    /* items per partition */
@@ -141,6 +145,16 @@ static int src_start(recon_items *r, ri_src *s)
     if (s->fd < 0)
         return ri_fail(r, "cannot create a scratch file");
     s->buf = xmalloc((size_t)RECON_PARTS * RI_BLOCK);
+    s->stage = xmalloc(RI_STAGE);
+    return 0;
+}
+
+/* Writes the staged blocks to the file. */
+static int stage_flush(recon_items *r, ri_src *s)
+{
+    if (s->staged && write_all(s->fd, s->stage, s->staged) != 0)
+        return ri_fail(r, "cannot write a scratch file");
+    s->staged = 0;
     return 0;
 }
 
@@ -149,12 +163,13 @@ static int src_flush(recon_items *r, ri_src *s, unsigned k)
 {
     if (s->used[k] == 0)
         return 0;
-    unsigned char head[RI_HEAD];
+    if (s->staged + RI_HEAD + s->used[k] > RI_STAGE && stage_flush(r, s) != 0)
+        return -1;
+    unsigned char *head = s->stage + s->staged;
     put_le(head, s->last[k], 8);
     put_le(head + 8, s->used[k], 4);
-    if (write_all(s->fd, head, RI_HEAD) != 0 ||
-        write_all(s->fd, s->buf + (size_t)k * RI_BLOCK, s->used[k]) != 0)
-        return ri_fail(r, "cannot write a scratch file");
+    memcpy(head + RI_HEAD, s->buf + (size_t)k * RI_BLOCK, s->used[k]);
+    s->staged += RI_HEAD + s->used[k];
     s->last[k] = s->size + 1;
     s->size += RI_HEAD + s->used[k];
     s->used[k] = 0;
@@ -244,6 +259,7 @@ void recon_items_close(recon_items *r)
         if (r->src[i].fd >= 0)
             close(r->src[i].fd);
         free(r->src[i].buf);
+        free(r->src[i].stage);
     }
     free(r->src);
     free(r->void_ids);
@@ -304,17 +320,19 @@ int recon_items_each(recon_items *r, size_t src, unsigned part,
     int rc = each_rec(r, s->buf + (size_t)part * RI_BLOCK, s->used[part], fn, ctx);
     if (!r->rbuf)
         r->rbuf = xmalloc(RI_BLOCK + RI_HEAD);
+    if (rc == 0 && stage_flush(r, s) != 0)
+        return -1;
     for (uint64_t at = s->last[part]; rc == 0 && at != 0;) {
-        if (pread_all(s->fd, r->rbuf, RI_HEAD, at - 1) != 0)
+        uint64_t left = s->size - (at - 1); /* the block, and whatever follows it */
+        size_t want = left < RI_HEAD + RI_BLOCK ? (size_t)left : RI_HEAD + RI_BLOCK;
+        if (want < RI_HEAD || pread_all(s->fd, r->rbuf, want, at - 1) != 0)
             return ri_fail(r, "cannot read a scratch file");
         uint64_t prev = get_le(r->rbuf, 8);
         uint32_t len = (uint32_t)get_le(r->rbuf + 8, 4);
-        if (len > RI_BLOCK || prev >= at) {
+        if (len > want - RI_HEAD || prev >= at) {
             snprintf(r->err, sizeof r->err, "reconciliation: a scratch block is malformed");
             return -1;
         }
-        if (pread_all(s->fd, r->rbuf + RI_HEAD, len, at - 1 + RI_HEAD) != 0)
-            return ri_fail(r, "cannot read a scratch file");
         rc = each_rec(r, r->rbuf + RI_HEAD, len, fn, ctx);
         at = prev;
     }

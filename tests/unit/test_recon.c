@@ -1,7 +1,9 @@
 /*
  * test_recon.c - reconciliation's matching core: the item collector
  * (recon_items.c: partitioned scratch files read back exactly, void files
- * skipped) and, further down, recon_match_all against a simple model.
+ * skipped), recon_match_all over several runs against a simple model, the
+ * open items of one partition in more than one chunk, and (TEST_RECON_BIG=n)
+ * the time and peak memory of n + n items.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -697,11 +699,65 @@ static void test_big(uint32_t n)
     free(cmd);
 }
 
+/* ---- open items of one partition beyond one 4 MiB chunk ---- */
+
+#define N_CHUNKED 100000u /* ~7 MiB of open items, all in partition 0x42 */
+
+/* Item i of the crafted partition: partner side in run 1, ledger side (even i) in run 2. */
+static recon_item chunk_item(uint32_t i, char *id, size_t cap)
+{
+    int len = snprintf(id, cap, "chunked-%u", i);
+    recon_item it = {.key = {.lo = i, .hi = 0x42ull << 56 | i}, .id = {id, (size_t)len},
+                     .day = 20100 + (int32_t)(i % 7), .type = TX_WIN, .amount = 1000 + i,
+                     .file_id = 7, .line = i + 2};
+    memcpy(it.cur, "EUR", 4);
+    return it;
+}
+
+static void test_chunks(void)
+{
+    char dir[] = "/tmp/test_recon_chunks.XXXXXX", err[256];
+    CHECK(mkdtemp(dir) != NULL);
+    for (int run = 0; run < 2; run++) {
+        state *st = state_open(dir, err, sizeof err);
+        CHECK(st && state_begin(st) == 0);
+        recon_items *r = recon_items_open(&cfg, dir, err, sizeof err);
+        int fails = 0;
+        for (uint32_t i = run; i < N_CHUNKED; i += 1 + run) {
+            char id[32];
+            recon_item it = chunk_item(i, id, sizeof id);
+            fails += run ? recon_items_ledger(r, 0, 3, &it) : recon_items_partner(r, 3, &it);
+        }
+        CHECK_EQ_INT(fails, 0);
+        CHECK_EQ_INT(recon_match_all(r, st, run + 1, NULL, NULL, err, sizeof err), 0);
+        recon_items_close(r);
+        CHECK_EQ_INT(state_commit(st), 0);
+        state_close(st);
+        /* run 1 leaves every item open, in two chunks; run 2 matches the odd ones */
+        static const char *const sql[4] = {
+            "SELECT count(*) FROM recon_open WHERE part = 66",
+            "SELECT coalesce(sum(count), 0) FROM recon_matched",
+            "SELECT sum(count) FROM recon_open_days",
+            "SELECT count(*) FROM recon_breaks"};
+        long long want[2][4] = {{2, 0, N_CHUNKED, 0}, {1, N_CHUNKED / 2, N_CHUNKED / 2, 0}};
+        for (int i = 0; i < 4; i++) {
+            rows got = {0};
+            query_rows(dir, sql[i], &got);
+            CHECK(got.n == 1 && strtoll(got.v[0], NULL, 10) == want[run][i]);
+            rows_free(&got);
+        }
+    }
+    char *cmd = xasprintf("rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+    free(cmd);
+}
+
 int main(void)
 {
     cfg_make();
     test_items();
     test_match();
+    test_chunks();
     const char *big = getenv("TEST_RECON_BIG");
     test_big(big ? (uint32_t)strtoul(big, NULL, 10) : 20000);
     return check_done();

@@ -9,17 +9,28 @@
 
 #include "state_int.h"
 
+/* The cached statement `slot` with (partner, ledger, n) bound to ?1, ?2, ?3; NULL on failure. */
+static sqlite3_stmt *recon_stmt(state *s, int slot, const char *sql, const char *partner,
+                                const char *ledger, int32_t n)
+{
+    sqlite3_stmt *st = state_stmt(s, slot, sql);
+    if (st) {
+        state_bind_text(st, 1, partner);
+        state_bind_text(st, 2, ledger);
+        sqlite3_bind_int(st, 3, n);
+    }
+    return st;
+}
+
 int state_recon_open_each(state *s, const char *partner, const char *ledger, int part,
                           int (*fn)(void *ctx, const unsigned char *p, size_t n), void *ctx)
 {
-    sqlite3_stmt *st = state_stmt(s, STMT_ROPEN_EACH,
+    sqlite3_stmt *st = recon_stmt(s, STMT_ROPEN_EACH,
                                   "SELECT items FROM recon_open WHERE partner=? AND ledger=? "
-                                  "AND part=? ORDER BY chunk");
+                                  "AND part=? ORDER BY chunk",
+                                  partner, ledger, part);
     if (!st)
         return -1;
-    state_bind_text(st, 1, partner);
-    state_bind_text(st, 2, ledger);
-    sqlite3_bind_int(st, 3, part);
     int rc, stop = 0;
     while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
         stop = fn(ctx, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
@@ -29,27 +40,21 @@ int state_recon_open_each(state *s, const char *partner, const char *ledger, int
 
 int state_recon_open_drop(state *s, const char *partner, const char *ledger, int part)
 {
-    sqlite3_stmt *st = state_stmt(s, STMT_ROPEN_DROP,
-                                  "DELETE FROM recon_open WHERE partner=? AND ledger=? AND part=?");
-    if (!st)
-        return -1;
-    state_bind_text(st, 1, partner);
-    state_bind_text(st, 2, ledger);
-    sqlite3_bind_int(st, 3, part);
-    return state_done(s, st);
+    sqlite3_stmt *st = recon_stmt(s, STMT_ROPEN_DROP,
+                                  "DELETE FROM recon_open WHERE partner=? AND ledger=? AND part=?",
+                                  partner, ledger, part);
+    return st ? state_done(s, st) : -1;
 }
 
 int state_recon_open_put(state *s, const char *partner, const char *ledger, int part,
                          int64_t chunk, const void *items, size_t n)
 {
-    sqlite3_stmt *st = state_stmt(s, STMT_ROPEN_PUT,
+    sqlite3_stmt *st = recon_stmt(s, STMT_ROPEN_PUT,
                                   "INSERT INTO recon_open(partner, ledger, part, chunk, items) "
-                                  "VALUES(?,?,?,?,?)");
+                                  "VALUES(?,?,?,?,?)",
+                                  partner, ledger, part);
     if (!st)
         return -1;
-    state_bind_text(st, 1, partner);
-    state_bind_text(st, 2, ledger);
-    sqlite3_bind_int(st, 3, part);
     sqlite3_bind_int64(st, 4, chunk);
     sqlite3_bind_blob64(st, 5, items, n, SQLITE_STATIC);
     return state_done(s, st);
@@ -58,16 +63,14 @@ int state_recon_open_put(state *s, const char *partner, const char *ledger, int 
 int state_recon_days_add(state *s, const char *partner, const char *ledger, int32_t day,
                          int side, const char *currency, int64_t count, int64_t amount)
 {
-    sqlite3_stmt *st = state_stmt(s, STMT_RDAYS_ADD,
+    sqlite3_stmt *st = recon_stmt(s, STMT_RDAYS_ADD,
                                   "INSERT INTO recon_open_days(partner, ledger, day, side, "
                                   "currency, count, amount) VALUES(?1,?2,?3,?4,?5,?6,?7) "
                                   "ON CONFLICT DO UPDATE SET count = count + excluded.count, "
-                                  "amount = amount + excluded.amount");
+                                  "amount = amount + excluded.amount",
+                                  partner, ledger, day);
     if (!st)
         return -1;
-    state_bind_text(st, 1, partner);
-    state_bind_text(st, 2, ledger);
-    sqlite3_bind_int(st, 3, day);
     sqlite3_bind_int(st, 4, side);
     state_bind_text(st, 5, currency);
     sqlite3_bind_int64(st, 6, count);
@@ -76,14 +79,12 @@ int state_recon_days_add(state *s, const char *partner, const char *ledger, int3
         return -1;
     if (count >= 0)
         return 0;
-    st = state_stmt(s, STMT_RDAYS_GC,
+    st = recon_stmt(s, STMT_RDAYS_GC,
                     "DELETE FROM recon_open_days WHERE partner=? AND ledger=? AND day=? "
-                    "AND side=? AND currency=? AND count=0");
+                    "AND side=? AND currency=? AND count=0",
+                    partner, ledger, day);
     if (!st)
         return -1;
-    state_bind_text(st, 1, partner);
-    state_bind_text(st, 2, ledger);
-    sqlite3_bind_int(st, 3, day);
     sqlite3_bind_int(st, 4, side);
     state_bind_text(st, 5, currency);
     return state_done(s, st);
@@ -92,16 +93,14 @@ int state_recon_days_add(state *s, const char *partner, const char *ledger, int3
 int state_recon_matched_add(state *s, const char *partner, const char *ledger, int32_t day,
                             const char *currency, int64_t count, int64_t amount)
 {
-    sqlite3_stmt *st = state_stmt(s, STMT_RMATCHED_ADD,
+    sqlite3_stmt *st = recon_stmt(s, STMT_RMATCHED_ADD,
                                   "INSERT INTO recon_matched(partner, ledger, day, currency, "
                                   "count, amount) VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
                                   "count = count + excluded.count, "
-                                  "amount = amount + excluded.amount");
+                                  "amount = amount + excluded.amount",
+                                  partner, ledger, day);
     if (!st)
         return -1;
-    state_bind_text(st, 1, partner);
-    state_bind_text(st, 2, ledger);
-    sqlite3_bind_int(st, 3, day);
     state_bind_text(st, 4, currency);
     sqlite3_bind_int64(st, 5, count);
     sqlite3_bind_int64(st, 6, amount);
@@ -123,16 +122,14 @@ static void bind_side(sqlite3_stmt *st, int i, int64_t file, int64_t amount, uin
 
 int state_recon_break_add(state *s, const state_recon_break *b)
 {
-    sqlite3_stmt *st = state_stmt(s, STMT_RBREAK_ADD,
+    sqlite3_stmt *st = recon_stmt(s, STMT_RBREAK_ADD,
                                   "INSERT INTO recon_breaks(partner, ledger, day, kind, tx_id, "
                                   "currency, ledger_currency, partner_amount, partner_file, "
                                   "partner_line, ledger_amount, ledger_file, ledger_line, "
-                                  "ledger_day, run_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                  "ledger_day, run_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                  b->partner, b->ledger, b->day);
     if (!st)
         return -1;
-    state_bind_text(st, 1, b->partner);
-    state_bind_text(st, 2, b->ledger);
-    sqlite3_bind_int(st, 3, b->day);
     state_bind_text(st, 4, b->kind);
     sqlite3_bind_text(st, 5, b->tx_id, (int)b->tx_id_len, SQLITE_TRANSIENT);
     state_bind_text(st, 6, b->currency);

@@ -1,7 +1,8 @@
 /*
  * config.c - loads settle.yaml (SPEC section 3): reads the file, has
  * config_yaml.c turn it into a node tree, checks the top-level sections
- * (settle, fx, tax) and hands partners to config_partner.c.
+ * (settle, fx, tax) and hands partners to config_partner.c, ledgers and
+ * reconcile: to config_ledger.c.
  *
  * Every problem becomes one "file:line:col: message" in the diag list and the
  * walk goes on, so an operator sees them all at once. A load with any problem
@@ -87,7 +88,7 @@ static void cfg_resource(cfg_ctx *c, const cfg_node *root, const char *sect, con
 /* Walks the document: top-level keys, then each section in turn. */
 static void cfg_walk(cfg_ctx *c, const cfg_node *root, settle_config *cfg)
 {
-    static const char *const keys[] = {"settle", "fx", "tax", "partners", NULL};
+    static const char *const keys[] = {"settle", "fx", "tax", "partners", "ledgers", NULL};
     if (root->kind != CFG_MAP) {
         cfg_error(c, root, "the config must be a mapping with settle: and partners: at the "
                   "top, got %s", cfg_kind_name(root));
@@ -102,6 +103,8 @@ static void cfg_walk(cfg_ctx *c, const cfg_node *root, settle_config *cfg)
     const cfg_node *p = cfg_need(c, root, "", "partners");
     if (p)
         cfg_partners(c, p, cfg);
+    cfg_ledgers(c, cfg_get(root, "ledgers"), cfg);
+    cfg_ledgers_link(c, root, cfg);
 }
 
 #define CFG_FILE_MAX (16 * 1024 * 1024)
@@ -173,6 +176,9 @@ void config_free(settle_config *cfg)
     for (size_t i = 0; i < cfg->n_partners; i++)
         cfg_partner_free(&cfg->partners[i]);
     free(cfg->partners);
+    for (size_t i = 0; i < cfg->n_ledgers; i++)
+        cfg_ledger_free(&cfg->ledgers[i]);
+    free(cfg->ledgers);
     memset(cfg, 0, sizeof *cfg);
 }
 

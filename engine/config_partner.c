@@ -73,6 +73,7 @@ void cfg_partner_free(partner_config *p)
     free(p->type_values);
     cfg_param_free(&p->params);
     cfg_drop_free(p);
+    cfg_reconcile_free(p);
     memset(p, 0, sizeof *p);
 }
 
@@ -100,17 +101,18 @@ static int cfg_canonical(cfg_ctx *c, const cfg_node *at, const char *name, const
     return -1;
 }
 
-/* Reports a partner id that cannot be a folder name ([a-z0-9][a-z0-9_-]*). */
-static void cfg_check_id(cfg_ctx *c, const cfg_node *k)
+/* Reports an id (`what`: "partner", "ledger") that cannot be a folder name
+ * ([a-z0-9][a-z0-9_-]*). */
+void cfg_check_id(cfg_ctx *c, const cfg_node *k, const char *what)
 {
     const char *s = k->text;
     size_t n = strlen(s);
     bool ok = n >= 1 && n <= CFG_ID_MAX && n == k->len && strchr("_-", s[0]) == NULL &&
               strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
     if (!ok)
-        cfg_error(c, k, "partner id '%s' must be 1 to %d characters of a-z, 0-9, '_' and '-', "
+        cfg_error(c, k, "%s id '%s' must be 1 to %d characters of a-z, 0-9, '_' and '-', "
                   "starting with a letter or digit (it names the folder <inbox>/<id>/)",
-                  s, CFG_ID_MAX);
+                  what, s, CFG_ID_MAX);
 }
 
 /* ---- fields ------------------------------------------------------------ */
@@ -304,15 +306,30 @@ static void cfg_fields_rules(cfg_ctx *c, const cfg_node *v, const char *s)
                   "type); remove it", s);
 }
 
-/* partners.<id>.fields: every slot, then the rules between them. */
-static void cfg_fields(cfg_ctx *c, const cfg_node *v, const char *sect, partner_config *p)
+/* A ledger's fields.partner: a reference, or { from, values } (values are read by
+ * config_ledger.c once the partners are known). Required. */
+static void cfg_owner_field(cfg_ctx *c, const cfg_node *v, const char *s, partner_config *p)
+{
+    static const char *const keys[] = {"from", "values", NULL};
+    if (cfg_need(c, v, s, "partner"))
+        free(cfg_from(c, cfg_get(v, "partner"), s, "partner", keys, p, &p->fields[SLOT_PARTNER]));
+}
+
+/* <section>.fields: every slot (a ledger's also `partner`), then the rules between them. */
+static void cfg_fields(cfg_ctx *c, const cfg_node *v, const char *sect, bool ledger,
+                       partner_config *p)
 {
     static const char *const keys[] = {"id", "round", "time", "player", "game", "category",
                                        "type", "amount", "amounts", "currency", NULL};
+    static const char *const ledger_keys[] = {"id", "round", "time", "player", "game",
+                                              "category", "type", "amount", "amounts",
+                                              "currency", "partner", NULL};
     if (!cfg_is_map(c, v, sect, "fields"))
         return;
     char *s = xasprintf("%s.fields", sect);
-    cfg_keys(c, v, s, keys);
+    cfg_keys(c, v, s, ledger ? ledger_keys : keys);
+    if (ledger)
+        cfg_owner_field(c, v, s, p);
     cfg_simple_refs(c, v, s, p);
     cfg_time(c, v, s, p);
     cfg_type(c, v, s, p);
@@ -436,31 +453,44 @@ static void cfg_files(cfg_ctx *c, const cfg_node *v, const char *s, partner_conf
                   "\"*.csv\" (no '/'), got '%s'", s, p->files);
 }
 
-/* kind, format, files, statement. */
-static void cfg_partner_kind(cfg_ctx *c, const cfg_node *v, const char *s, partner_config *p)
+/* format, files: what partners and ledgers share. */
+static void cfg_adapter_kind(cfg_ctx *c, const cfg_node *v, const char *s, partner_config *p)
 {
     static const char *const formats[] = {"csv", "json", NULL};
-    static const char *const periods[] = {"daily", "weekly", "monthly", NULL};
-    int format = p->format, statement = p->statement;
-    cfg_str(c, v, s, "kind", &p->kind);
+    int format = p->format;
     cfg_choice(c, v, s, "format", formats, &format);
     p->format = (drop_format)format;
     cfg_files(c, v, s, p);
+}
+
+/* kind, format, files, statement. */
+static void cfg_partner_kind(cfg_ctx *c, const cfg_node *v, const char *s, partner_config *p)
+{
+    static const char *const periods[] = {"daily", "weekly", "monthly", NULL};
+    int statement = p->statement;
+    cfg_str(c, v, s, "kind", &p->kind);
+    cfg_adapter_kind(c, v, s, p);
     cfg_choice(c, v, s, "statement", periods, &statement);
     p->statement = (period_kind)statement;
 }
 
-/* timezone, currency, default_currency (which defaults to currency). */
-static void cfg_partner_zone(cfg_ctx *c, const cfg_node *v, const char *s, partner_config *p)
+/* timezone, default_currency (which defaults to currency): what partners and ledgers share. */
+static void cfg_adapter_zone(cfg_ctx *c, const cfg_node *v, const char *s, partner_config *p)
 {
     cfg_zone(c, v, s, "timezone", &p->timezone);
-    cfg_currency(c, v, s, "currency", &p->currency);
     cfg_currency(c, v, s, "default_currency", &p->default_currency);
     if (!p->default_currency && p->currency)
         p->default_currency = xstrdup(p->currency);
 }
 
-/* rules (required, resolved), params, grace, lookback_days. */
+/* timezone, currency, default_currency. */
+static void cfg_partner_zone(cfg_ctx *c, const cfg_node *v, const char *s, partner_config *p)
+{
+    cfg_currency(c, v, s, "currency", &p->currency);
+    cfg_adapter_zone(c, v, s, p);
+}
+
+/* rules (required, resolved), params, grace, reconcile. */
 static void cfg_partner_rules(cfg_ctx *c, const cfg_node *v, const char *s,
                               const settle_config *cfg, partner_config *p)
 {
@@ -470,39 +500,79 @@ static void cfg_partner_rules(cfg_ctx *c, const cfg_node *v, const char *s,
     if (params && cfg_is_map(c, params, s, "params"))
         cfg_param_build(params, &p->params);
     cfg_int(c, v, s, "grace", 0, 365, &p->grace_days);
-    cfg_int(c, v, s, "lookback_days", 1, 3650, &p->lookback_days);
+    cfg_reconcile(c, cfg_get(v, "reconcile"), s, p);
 }
 
-/* The entry's mapping: every key, csv before fields (fields depend on it). */
-static void cfg_partner_body(cfg_ctx *c, const cfg_node *v, const char *s,
-                             const settle_config *cfg, partner_config *p)
+/* The keys only a partner has: a ledger is read, never settled. NULL-terminated. */
+static const char *const cfg_partner_only[] = {"kind", "statement", "currency", "rules",
+                                               "params", "grace", "reconcile", NULL};
+
+/* Reports every partner-only key of a ledger entry. */
+static void cfg_ledger_extra(cfg_ctx *c, const cfg_node *v, const char *s)
+{
+    for (size_t j = 0; j < v->n; j++)
+        for (size_t i = 0; cfg_partner_only[i]; i++)
+            if (!strcmp(v->keys[j].text, cfg_partner_only[i]))
+                cfg_error(c, &v->keys[j], "%s.%s: a ledger is read and matched, never settled, "
+                          "so it has no %s; remove it (it belongs under partners:)", s,
+                          v->keys[j].text, v->keys[j].text);
+}
+
+/* The keys of the entry: a partner's, or a ledger's (its partner-only keys reported). */
+static void cfg_entry_keys(cfg_ctx *c, const cfg_node *v, const char *s, bool ledger)
 {
     static const char *const keys[] = {"kind", "format", "files", "csv", "timezone",
                                        "statement", "currency", "default_currency", "fields",
                                        "control", "rules", "params", "grace", "lookback_days",
-                                       "json", NULL};
-    cfg_keys(c, v, s, keys);
-    cfg_partner_kind(c, v, s, p);
-    cfg_partner_zone(c, v, s, p);
+                                       "json", "reconcile", NULL};
+    static const char *const ledger_keys[] = {"format", "files", "csv", "json", "timezone",
+                                              "default_currency", "fields", "control",
+                                              "lookback_days", NULL};
+    if (!ledger) {
+        cfg_keys(c, v, s, keys);
+        return;
+    }
+    cfg_keys_except(c, v, s, ledger_keys, cfg_partner_only);
+    cfg_ledger_extra(c, v, s);
+}
+
+/* The entry's mapping: every key, csv before fields (fields depend on it). */
+static void cfg_adapter_body(cfg_ctx *c, const cfg_node *v, const char *s, bool ledger,
+                             const settle_config *cfg, partner_config *p)
+{
+    cfg_entry_keys(c, v, s, ledger);
+    if (!ledger) {
+        cfg_partner_kind(c, v, s, p);
+        cfg_partner_zone(c, v, s, p);
+    } else {
+        cfg_adapter_kind(c, v, s, p);
+        cfg_adapter_zone(c, v, s, p);
+    }
     cfg_csv(c, cfg_get(v, "csv"), s, &p->csv);
     cfg_json(c, cfg_get(v, "json"), s, p);
     cfg_control(c, cfg_get(v, "control"), s, p);
-    cfg_partner_rules(c, v, s, cfg, p);
+    cfg_int(c, v, s, "lookback_days", 1, 3650, &p->lookback_days);
+    if (!ledger)
+        cfg_partner_rules(c, v, s, cfg, p);
     if (cfg_need(c, v, s, "fields"))
-        cfg_fields(c, cfg_get(v, "fields"), s, p);
+        cfg_fields(c, cfg_get(v, "fields"), s, ledger, p);
 }
 
-/* One partner: key `k` (the id), value `v`, into the zeroed `p`. */
-static void cfg_partner(cfg_ctx *c, const cfg_node *k, const cfg_node *v,
-                        const settle_config *cfg, partner_config *p)
+void cfg_adapter(cfg_ctx *c, const cfg_node *k, const cfg_node *v, bool ledger,
+                 const settle_config *cfg, partner_config *p)
 {
+    const char *section = ledger ? "ledgers" : "partners";
     p->id = xstrdup(k->text);
     p->line = k->line;
     cfg_partner_defaults(p, cfg);
-    cfg_check_id(c, k);
-    char *s = xasprintf("partners.%s", p->id);
-    if (cfg_is_map(c, v, "partners", p->id))
-        cfg_partner_body(c, v, s, cfg, p);
+    if (ledger) {
+        free(p->kind);
+        p->kind = xstrdup("ledger");
+    }
+    cfg_check_id(c, k, ledger ? "ledger" : "partner");
+    char *s = xasprintf("%s.%s", section, p->id);
+    if (cfg_is_map(c, v, section, p->id))
+        cfg_adapter_body(c, v, s, ledger, cfg, p);
     free(s);
 }
 
@@ -518,5 +588,5 @@ void cfg_partners(cfg_ctx *c, const cfg_node *v, settle_config *cfg)
     cfg->partners = xcalloc(v->n, sizeof *cfg->partners);
     cfg->n_partners = v->n;
     for (size_t i = 0; i < v->n; i++)
-        cfg_partner(c, &v->keys[i], &v->vals[i], cfg, &cfg->partners[i]);
+        cfg_adapter(c, &v->keys[i], &v->vals[i], false, cfg, &cfg->partners[i]);
 }

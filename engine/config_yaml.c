@@ -159,14 +159,21 @@ const cfg_node *cfg_need(cfg_ctx *c, const cfg_node *map, const char *sect, cons
 }
 
 /* Reports every key of `map` not in the NULL-terminated `allowed` list. */
-void cfg_keys(cfg_ctx *c, const cfg_node *map, const char *sect, const char *const *allowed)
+/* True when `key` is one of the NULL-terminated `names` (NULL: none). */
+static bool cfg_listed(const char *const *names, const char *key)
+{
+    for (size_t j = 0; names && names[j]; j++)
+        if (!strcmp(names[j], key))
+            return true;
+    return false;
+}
+
+void cfg_keys_except(cfg_ctx *c, const cfg_node *map, const char *sect,
+                     const char *const *allowed, const char *const *ignored)
 {
     char *list = NULL;
     for (size_t i = 0; i < map->n; i++) {
-        size_t j = 0;
-        while (allowed[j] && strcmp(allowed[j], map->keys[i].text))
-            j++;
-        if (allowed[j])
+        if (cfg_listed(allowed, map->keys[i].text) || cfg_listed(ignored, map->keys[i].text))
             continue;
         if (!list)
             list = cfg_join_names(allowed, ", ");
@@ -174,6 +181,11 @@ void cfg_keys(cfg_ctx *c, const cfg_node *map, const char *sect, const char *con
                   map->keys[i].text, *sect ? "in " : "at the top level", sect, list);
     }
     free(list);
+}
+
+void cfg_keys(cfg_ctx *c, const cfg_node *map, const char *sect, const char *const *allowed)
+{
+    cfg_keys_except(c, map, sect, allowed, NULL);
 }
 
 /* True when `v` is a mapping; otherwise reports what it is instead. */

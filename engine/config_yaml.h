@@ -62,6 +62,9 @@ bool cfg_is_null(const cfg_node *n);
 const cfg_node *cfg_get(const cfg_node *map, const char *key);
 const cfg_node *cfg_need(cfg_ctx *c, const cfg_node *map, const char *sect, const char *key);
 void cfg_keys(cfg_ctx *c, const cfg_node *map, const char *sect, const char *const *allowed);
+/* cfg_keys, leaving the keys listed in `ignored` for the caller to report. */
+void cfg_keys_except(cfg_ctx *c, const cfg_node *map, const char *sect,
+                     const char *const *allowed, const char *const *ignored);
 bool cfg_is_map(cfg_ctx *c, const cfg_node *v, const char *sect, const char *key);
 const char *cfg_scalar(cfg_ctx *c, const cfg_node *v, const char *sect, const char *key,
                        const char *want);
@@ -83,6 +86,12 @@ int cfg_path(cfg_ctx *c, const cfg_node *map, const char *sect, const char *key,
 /* config_partner.c */
 void cfg_partners(cfg_ctx *c, const cfg_node *v, settle_config *cfg);
 void cfg_partner_free(partner_config *p);
+/* Reports an id (what: "partner", "ledger") that cannot name an inbox folder. */
+void cfg_check_id(cfg_ctx *c, const cfg_node *k, const char *what);
+/* One adapter entry, key k (its id) and value v, into the zeroed p: a partner, or with
+ * `ledger` a ledger (fields.partner required, partner-only keys reported). */
+void cfg_adapter(cfg_ctx *c, const cfg_node *k, const cfg_node *v, bool ledger,
+                 const settle_config *cfg, partner_config *p);
 /* config_partner.c: copies node n into param out (key set by the caller; scalars exact);
  * cfg_param_free frees what a param owns (not the param itself). */
 void cfg_param_build(const cfg_node *n, param *out);
@@ -91,5 +100,13 @@ void cfg_param_free(param *p);
 void cfg_json(cfg_ctx *c, const cfg_node *v, const char *sect, partner_config *p);
 void cfg_control(cfg_ctx *c, const cfg_node *v, const char *sect, partner_config *p);
 void cfg_drop_free(partner_config *p);
+/* config_ledger.c: partners.<id>.reconcile (NULL: absent; the settlement currency must be
+ * read first) and what it owns; the ledgers: section (NULL: absent) and what a ledger owns;
+ * the links checked once both sections are read (ledger ids, fields.partner.values). */
+void cfg_reconcile(cfg_ctx *c, const cfg_node *v, const char *sect, partner_config *p);
+void cfg_reconcile_free(partner_config *p);
+void cfg_ledgers(cfg_ctx *c, const cfg_node *v, settle_config *cfg);
+void cfg_ledger_free(ledger_config *l);
+void cfg_ledgers_link(cfg_ctx *c, const cfg_node *root, settle_config *cfg);
 
 #endif

@@ -9,56 +9,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "config.h"
+#include "config_check.h"
 
-static char tmpdir[64];
-static char cfgpath[128];
-static char msgprefix[160];
-
-/* Writes `yaml` as the fixture file; exits on I/O failure (test set-up). */
-static void write_fixture(const char *yaml)
-{
-    FILE *f = fopen(cfgpath, "w");
-    if (!f || fputs(yaml, f) < 0 || fclose(f) != 0) {
-        perror(cfgpath);
-        exit(2);
-    }
-}
-
-/* True when every byte of `cfg` is zero (a failed load must leave it so). */
-static int is_zeroed(const settle_config *cfg)
-{
-    const unsigned char *p = (const unsigned char *)cfg;
-    for (size_t i = 0; i < sizeof *cfg; i++)
-        if (p[i])
-            return 0;
-    return 1;
-}
-
-/* Loads `yaml`; expects failure with a message "<file>:<line>:<col>: ...<frag>...". */
-static void expect_error(int srcline, const char *yaml, int line, int col, const char *frag)
-{
-    settle_config cfg;
-    diag d;
-    diag_init(&d);
-    write_fixture(yaml);
-    int rc = config_load(cfgpath, &cfg, &d);
-    snprintf(msgprefix, sizeof msgprefix, "%s:%d:%d: ", cfgpath, line, col);
-    int found = 0;
-    for (size_t i = 0; i < d.n; i++)
-        if (!strncmp(d.msgs[i], msgprefix, strlen(msgprefix)) && strstr(d.msgs[i], frag))
-            found = 1;
-    if (!found || rc != -1) {
-        fprintf(stderr, "test line %d: wanted %s...%s; got:\n", srcline, msgprefix, frag);
-        diag_print(&d, stderr);
-    }
-    CHECK_EQ_INT(rc, -1);
-    CHECK(found);
-    CHECK(is_zeroed(&cfg));
-    diag_free(&d);
-}
-
-#define EXPECT_ERROR(yaml, line, col, frag) expect_error(__LINE__, yaml, line, col, frag)
 
 /* The settle: section and partner head used by most fixtures: HEAD0 is
  * lines 1-8, HEAD adds fields.time on line 9. */
@@ -365,7 +317,7 @@ static void test_unknown_keys(void)
 {
     EXPECT_ERROR("settel:\n  timezone: UTC\n" HEAD, 1, 1,
                  "unknown key 'settel' at the top level (expected one of: settle, fx, tax, "
-                 "partners)");
+                 "partners, ledgers)");
     EXPECT_ERROR("settle:\n  timezone: UTC\n  currency: EUR\n  curency: EUR\npartners: {}\n", 4,
                  3, "unknown key 'curency' in settle (expected one of: timezone, day_starts_at,"
                  " currency, paths, threads)");
@@ -575,12 +527,7 @@ static void test_yaml(void)
 
 int main(void)
 {
-    strcpy(tmpdir, "/tmp/settle-config-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 2;
-    }
-    snprintf(cfgpath, sizeof cfgpath, "%s/settle.yaml", tmpdir);
+    config_check_begin();
     test_full();
     test_minimal();
     test_collects_all();
@@ -592,7 +539,6 @@ int main(void)
     test_drop_options();
     test_partner_ids();
     test_yaml();
-    unlink(cfgpath);
-    rmdir(tmpdir);
+    config_check_end();
     return check_done();
 }

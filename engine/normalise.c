@@ -2,7 +2,8 @@
  * normalise.c - one reader row -> canonical transactions, or one reject.
  *
  * Checks run in a fixed order so a row always gets the same reason:
- * missing_field, bad_time, unknown_type, unknown_currency, then the amount
+ * (for a ledger's row first the partner it belongs to: missing_field,
+ * unknown_partner), missing_field, bad_time, unknown_type, unknown_currency, then the amount
  * (bad_amount / precision / overflow). The time is read first all the same,
  * so a row rejected for any reason is filed under its own business day when
  * its time reads. Runs once per row: no allocation on
@@ -31,6 +32,11 @@ struct normaliser {
     slice last_cur;               /* one-entry cache of the currency intern */
     int last_cur_id;
     char last_cur_buf[8];
+    const settle_config *cfg;     /* set for a ledger (normaliser_set_owners), else NULL */
+    const ledger_config *ledger;
+    char last_owner[64];          /* one-entry cache of the owner lookup */
+    size_t last_owner_n;
+    int32_t last_owner_id;        /* -2: empty cache */
 };
 
 static const char *const slot_names[SLOT_AMOUNTS_BASE] = {
@@ -52,7 +58,15 @@ normaliser *normaliser_new(const partner_config *pc, const tz_zone *partner_zone
     for (int i = 0; i < 256; i++)
         n->exponents[i] = -2;
     n->last_cur_id = -1;
+    n->last_owner_id = -2;
     return n;
+}
+
+void normaliser_set_owners(normaliser *n, const settle_config *cfg, const ledger_config *lc)
+{
+    n->cfg = cfg;
+    n->ledger = lc;
+    n->last_owner_id = -2;
 }
 
 void normaliser_free(normaliser *n)
@@ -163,6 +177,42 @@ static int map_type(const normaliser *n, slice word)
     return -1;
 }
 
+/* The partner a ledger's value names: through the owners, or as a partner id; -1 when none. */
+static int32_t owner_lookup(const normaliser *n, slice v)
+{
+    const ledger_config *lc = n->ledger;
+    for (size_t i = 0; i < lc->n_owners; i++)
+        if (slice_eq(v, lc->owners[i].word))
+            return (int32_t)lc->owners[i].partner;
+    for (size_t i = 0; lc->n_owners == 0 && i < n->cfg->n_partners; i++)
+        if (slice_eq(v, n->cfg->partners[i].id))
+            return (int32_t)i;
+    return -1;
+}
+
+/* A ledger row's owner (cached for runs of one value) into rej->owner; -1 with the reject
+ * filled when the value is empty or names no partner. No-op (0) for a partner's drop. */
+static int read_owner(normaliser *n, const ingest_row *row, norm_reject *rej)
+{
+    if (!n->ledger)
+        return 0;
+    slice v = row_get(n, row, SLOT_PARTNER);
+    if (!v.n)
+        return reject(rej, REJ_MISSING_FIELD, "%s is empty%.*s", "partner", (slice){"", 0});
+    if (n->last_owner_id != -2 && v.n == n->last_owner_n && !memcmp(v.p, n->last_owner, v.n)) {
+        rej->owner = n->last_owner_id;
+    } else {
+        rej->owner = owner_lookup(n, v);
+        n->last_owner_id = v.n <= sizeof n->last_owner ? rej->owner : -2; /* longer: not cached */
+        n->last_owner_n = v.n <= sizeof n->last_owner ? v.n : 0;
+        memcpy(n->last_owner, v.p, n->last_owner_n);
+    }
+    if (rej->owner >= 0)
+        return 0;
+    return reject(rej, REJ_UNKNOWN_PARTNER, "%s: '%.*s' is no partner (fields.partner)",
+                  "partner", v);
+}
+
 /* Interns a currency code (with a one-entry cache); -1 when not ISO 4217. */
 static int map_currency(normaliser *n, slice code)
 {
@@ -244,6 +294,7 @@ static int reject_time(const row_time *tm, norm_reject *rej)
 
 /* Common fields of every transaction of the row (id set by the caller). */
 typedef struct row_common {
+    int32_t owner;     /* the ledger row's partner, -1 for a partner's drop */
     int64_t instant;
     int32_t day;
     int currency;
@@ -256,6 +307,7 @@ static int read_common(normaliser *n, const ingest_row *row, const row_time *tm,
 {
     if (tm->status != TIME_OK)
         return reject_time(tm, rej);
+    c->owner = rej->owner;
     c->instant = tm->instant;
     c->day = tm->day;
     static const slice unknown = {"unknown", 7};
@@ -300,6 +352,7 @@ static void fill_txn(txn *t, const row_common *c, slice id, tx_type type, int64_
     t->amount = amount;
     t->currency = c->currency;
     t->line = line;
+    t->owner = c->owner;
 }
 
 /* One transaction per row: id, type and amount columns. */
@@ -377,6 +430,7 @@ int normalise_row(normaliser *n, const ingest_row *row, txn *out, size_t *n_out,
 {
     rej->day = INT32_MIN;
     rej->id = (slice){"", 0};
+    rej->owner = -1;
     *n_out = 0;
     if (row->status == ROW_FIELD_TOO_LONG)
         return reject(rej, REJ_FIELD_TOO_LONG, "%s longer than the field limit%.*s", "a field",
@@ -390,6 +444,8 @@ int normalise_row(normaliser *n, const ingest_row *row, txn *out, size_t *n_out,
         return -1;
     row_time tm;
     read_time(n, row, &tm, rej);
+    if (read_owner(n, row, rej) != 0)
+        return -1;
     if (!id.n)
         return reject(rej, REJ_MISSING_FIELD, "%s is empty%.*s", "id", (slice){"", 0});
     if (!tm.text.n)

@@ -29,6 +29,15 @@ normaliser *normaliser_new(const partner_config *pc, const tz_zone *partner_zone
 void normaliser_free(normaliser *n);
 
 /*
+ * Makes the normaliser read a ledger's rows: fields.partner (SLOT_PARTNER) is
+ * mapped through the ledger's owners, or taken as a partner id when it has
+ * none, into txn.owner and norm_reject.owner; a row whose value maps to no
+ * partner is rejected as unknown_partner (before any check but the row's
+ * shape). `cfg` and `lc` are borrowed. Without this call every owner is -1.
+ */
+void normaliser_set_owners(normaliser *n, const settle_config *cfg, const ledger_config *lc);
+
+/*
  * Prepares for a new file. With a header row, maps every named field to its
  * column; a named field missing from the header makes the file unusable:
  * returns -1 with "column 'Amount' (fields.amount) not in header". Without a
@@ -41,6 +50,7 @@ typedef struct norm_reject {
     char detail[200];   /* "Amount: '12,3x' is not a number" */
     int32_t day;        /* business day when the time was readable, else INT32_MIN */
     slice id;           /* the row's id text when present */
+    int32_t owner;      /* a ledger row's partner when known, else -1 */
 } norm_reject;
 
 /*

@@ -118,13 +118,58 @@ static void apply_range(run_ctx *rc)
     rc->n_periods = k;
 }
 
-/* Ingests every selected partner. */
-static int ingest_all(run_ctx *rc)
+/*
+ * True when ledger li is read this run: every partner reconciled with it is
+ * selected. A ledger file is taken all or nothing and its rows change the
+ * statements of the partners matched with it, so with `--partner` leaving one
+ * of them out it waits in the inbox for a run that settles them all.
+ */
+static bool ledger_selected(const run_ctx *rc, size_t li)
 {
+    for (size_t i = 0; i < rc->cfg->n_partners; i++) {
+        const partner_config *pc = &rc->cfg->partners[i];
+        for (size_t j = 0; j < pc->n_reconcile; j++)
+            if (pc->reconcile[j].ledger_index == li && !rc->selected[i])
+                return false;
+    }
+    return true;
+}
+
+/* recon_match_all's touch: the partner's period of the day is settled again. */
+static int recon_touch(void *ctx, size_t partner, int32_t day)
+{
+    run_touch(ctx, partner, day, true);
+    return 0;
+}
+
+/* Opens the run's reconciliation items when there are ledgers; scratch files beside the
+ * seen ids (the state folder, $TMPDIR in a dry run without one). -1 with err. */
+static int recon_begin(run_ctx *rc, char *err, size_t errlen)
+{
+    if (rc->cfg->n_ledgers == 0)
+        return 0;
+    const char *state_dir = rc->cfg->paths.state;
+    rc->recon = recon_items_open(rc->cfg, access(state_dir, W_OK) == 0 ? state_dir : NULL, err,
+                                 errlen);
+    return rc->recon ? 0 : -1;
+}
+
+/* Ingests every selected partner, then every ledger whose partners are all selected,
+ * then matches the reconciliation items read. -1 with err (empty: the state's error). */
+static int ingest_all(run_ctx *rc, char *err, size_t errlen)
+{
+    if (recon_begin(rc, err, errlen) != 0)
+        return -1;
     for (size_t i = 0; i < rc->cfg->n_partners; i++)
         if (rc->selected[i] && run_ingest_partner(rc, i) != 0)
             return -1;
-    return 0;
+    for (size_t i = 0; i < rc->cfg->n_ledgers; i++)
+        if (ledger_selected(rc, i) && run_ingest_ledger(rc, i) != 0)
+            return -1;
+    int r = recon_match_all(rc->recon, rc->st, rc->run_id, recon_touch, rc, err, errlen);
+    recon_items_close(rc->recon);
+    rc->recon = NULL;
+    return r;
 }
 
 /* The exit code the run's outcome calls for. */
@@ -193,9 +238,9 @@ static int run_transaction(run_ctx *rc, int64_t t0, char **summary)
     char now[21];
     instant_format((int64_t)time(NULL), now);
     if (state_begin(rc->st) != 0 || state_dedup_key(rc->st, &rc->key) != 0 ||
-        state_run_begin(rc->st, now, &rc->run_id) != 0 || ingest_all(rc) != 0 ||
+        state_run_begin(rc->st, now, &rc->run_id) != 0 || ingest_all(rc, err, sizeof err) != 0 ||
         plan_resettle(rc) != 0)
-        return run_fail(rc, NULL);
+        return run_fail(rc, err);
     apply_range(rc);
     if (run_settle_all(rc, err, sizeof err) != 0)
         return run_fail(rc, err);
@@ -266,6 +311,7 @@ static void run_free(run_ctx *rc)
     audit_entry_free(&rc->audit_statements);
     audit_entry_free(&rc->audit_changes);
     run_quarantine_free(rc);
+    recon_items_close(rc->recon);
     free(rc->rejects_by_reason);
     if (rc->re)
         rules_close(rc->re);

@@ -24,11 +24,14 @@ uint32_t txn_fingerprint(tx_type type, int64_t amount, const char cur[3])
     return (uint32_t)(h ^ hash_bytes(cur, 3, h));
 }
 
-int prod_init(file_prod *p, const run_ctx *rc, const partner_config *pc, int threads)
+int prod_init(file_prod *p, const run_ctx *rc, const partner_config *pc,
+              const ledger_config *ledger, int threads)
 {
     char zerr[128];
     memset(p, 0, sizeof *p);
     p->pc = pc;
+    p->cfg = rc->cfg;
+    p->ledger = ledger;
     p->key = &rc->key;
     p->day_start = rc->cfg->day_starts_at;
     p->threads = threads < 1 ? 1 : threads;
@@ -49,6 +52,8 @@ void prod_start(file_prod *p, strmap *currencies)
 {
     normaliser_free(p->norm);
     p->norm = normaliser_new(p->pc, p->zone, p->business, p->day_start, currencies);
+    if (p->ledger)
+        normaliser_set_owners(p->norm, p->cfg, p->ledger);
     p->currencies = currencies;
     p->header_done = p->failed = false;
     p->err[0] = 0;
@@ -124,6 +129,7 @@ static void bx_fill(const file_prod *p, bx_row *r, const ingest_row *row, txn *o
     if (rej) {
         r->code = rej->code;
         r->day = rej->day;
+        r->owner = rej->owner;
         r->id = bx_copy(&at, rej->id);
         size_t dn = strlen(rej->detail) + 1;
         r->detail = memcpy(at, rej->detail, dn);

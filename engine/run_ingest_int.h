@@ -1,5 +1,7 @@
 /*
- * run_ingest_int.h - private to run_ingest.c (the consumer) and
+ * run_ingest_int.h - private to run_ingest.c (the consumer),
+ * run_ingest_file.c (a file's way from the inbox into the state),
+ * run_ingest_ledger.c (what differs for a ledger's files) and
  * run_ingest_batch.c (the producer): the two stages of reading one file.
  *
  * The producer reads the file, splits and normalises each row and computes
@@ -21,6 +23,7 @@
 
 #include <pthread.h>
 
+#include "cells.h"
 #include "control.h"
 #include "normalise.h"
 #include "pipe.h"
@@ -41,6 +44,7 @@ typedef struct bx_row {
     bool rejected;         /* rejected by the normaliser: code, detail, id, day */
     reject_code code;
     int32_t day;
+    int32_t owner;         /* a ledger row's partner when known, else -1 */
     slice id;
     const char *detail;
     size_t n_txn;          /* transactions in tx[] (0 when rejected) */
@@ -56,6 +60,8 @@ typedef void (*bx_ahead_fn)(void *ctx, const bx_row *row);
 /* The producer of one partner's files. Fields after `err` are per file. */
 typedef struct file_prod {
     const partner_config *pc;
+    const settle_config *cfg;
+    const ledger_config *ledger; /* a ledger's files: rows carry their owner; else NULL */
     const dedup_key *key;
     tz_zone *zone, *business;   /* owned copies: the partner's and the business zone */
     int32_t day_start;
@@ -81,11 +87,12 @@ typedef struct file_prod {
 } file_prod;
 
 /*
- * Prepares the producer of partner pc for a run: its own zones, the ring
- * (threads: 1 = no thread). -1 when a zone does not load (config_load has
- * validated them).
+ * Prepares the producer of adapter pc (a partner, or ledger's src) for a run:
+ * its own zones, the ring (threads: 1 = no thread). -1 when a zone does not
+ * load (config_load has validated them).
  */
-int prod_init(file_prod *p, const run_ctx *rc, const partner_config *pc, int threads);
+int prod_init(file_prod *p, const run_ctx *rc, const partner_config *pc,
+              const ledger_config *ledger, int threads);
 /* Readies the producer for a new file whose currencies are interned into `currencies`. */
 void prod_start(file_prod *p, strmap *currencies);
 /*
@@ -118,5 +125,84 @@ int file_hash_finish(file_hash *h);
 
 /* What a transaction was, folded to 32 bits, to tell re-sends from conflicts. */
 uint32_t txn_fingerprint(tx_type type, int64_t amount, const char cur[3]);
+
+/* ---- the consumer's side of one source (a partner or a ledger) ------------------------ */
+
+struct seen_store;
+
+/* A (partner, business day) a file touched: its period is settled again. */
+typedef struct file_day {
+    int32_t day;
+    size_t partner;             /* the partner's index; a ledger's row: its owner */
+} file_day;
+
+/* Everything the row callback needs while one file of a source is read. */
+typedef struct file_ctx {
+    run_ctx *rc;
+    const partner_config *pc;   /* the adapter: the partner, or the ledger's src */
+    const ledger_config *ledger; /* NULL for a partner's drops */
+    size_t index;               /* the partner's or the ledger's index in the config */
+    size_t slot;                /* its row of rc->rejects_by_reason */
+    bool recon;                 /* a partner's: its transactions are reconciliation items */
+    bool *owner_recon;          /* a ledger's, per partner (owned): rows are items */
+    file_prod prod;             /* reads and normalises (run_ingest_batch.c) */
+    struct seen_store *seen;    /* the source's seen ids; journals this file's new ones */
+    bool seen_loaded;           /* the look-back window's stored ids are in `seen` */
+    cell_map cells;             /* a ledger's: the category slot holds the owner's id */
+    file_day *days;             /* (partner, day) this file touched */
+    size_t n_days, cap_days;
+    const char *relpath;        /* "<source id>/<name>" */
+    char stat_key[STATE_STAT_KEY]; /* its identity (state_inbox.c) */
+    bool by_identity;           /* skipped as known by its identity, not read */
+    int64_t file_id;
+    int64_t id_chunks;          /* seen_ids rows stored for this file so far */
+    file_counts counts;
+    bool failed;                /* the file is unusable (reason in err) */
+    bool state_failed;          /* the state store failed: the run must stop */
+    int32_t last_day;           /* latest day of a counted transaction, INT32_MIN when none */
+    char err[256];
+    /* the rule's transaction hook (partners only) */
+    bool hook;                  /* the partner's rule has one: a batch is open per file */
+    bool hook_failed;           /* it raised: the file is not counted and stays in the inbox */
+    int64_t skipped_by_rule;    /* rejects the hook asked for (counted in counts.rejected) */
+    /* row accounting (run_rows.c) and the rejects by reason (dry run) */
+    rows_acc rows;
+    int64_t by_reason[REJ_CODE_COUNT];
+} file_ctx;
+
+/* run_ingest.c: the consumer. Reads the file through the producer (inside the rule's
+ * transaction batch when it has one); prod_read's result. */
+int file_read_hooked(file_ctx *f, const char *path);
+/* The producer's look-ahead (bx_ahead_fn): a row the consumer will take soon has its
+ * ids' seen table slots fetched meanwhile. */
+void file_row_ahead(void *ctx, const bx_row *row);
+/* Undoes a failed file: its ids forgotten, its items void, its state rolled back. */
+void file_undo(file_ctx *f);
+/* Commits a read file's cells, days, ids and counts into the state; -1 on failure. */
+int file_commit(file_ctx *f);
+/* Adds the file's audit record ("processed", "skipped", ...) to the run's list. */
+void file_audit(file_ctx *f, const char *sha, const char *outcome);
+/* Adds a processed file's counts to the run's totals. */
+void file_totals(run_ctx *rc, const file_ctx *f);
+/* Remembers one id stored by an earlier run (callback of state_seen_load). */
+int file_seen_remember(void *ctx, const unsigned char *record);
+/* Remembers that the file touched partner `partner`'s `day`. */
+void file_note_day(file_ctx *f, size_t partner, int32_t day);
+
+/* run_ingest_file.c: every new file of one source; -1 only on a state/I-O failure. */
+int run_ingest_source(run_ctx *rc, file_ctx *f);
+
+/* run_ingest_ledger.c: a ledger's side. The partner a ledger reject is filed under (its
+ * owner's id, else the ledger's own), touching what reports it. */
+const char *ledger_reject_partner(file_ctx *f, int32_t owner, int32_t day);
+/* Hands a counted transaction to the reconciliation collector when it is an item
+ * (d: its id's digest, cur: its currency). 0, or -1 with the message printed. */
+int file_recon_item(file_ctx *f, const txn *t, dedup_digest d, const char *cur);
+/* Stores a ledger file's cells (ledger_cells); -1 on state failure. */
+int ledger_cells_commit(file_ctx *f);
+/* At the commit: settles again the owner's period of a day the file touched, or rewrites
+ * the exceptions of the day's labels for a reject without owner (an unknown day: the
+ * file's last day, as its rejects). */
+void ledger_touch(file_ctx *f, const file_day *d);
 
 #endif

@@ -12,6 +12,7 @@
 #include "progress.h"
 #include "audit.h"
 #include "config.h"
+#include "recon.h"
 #include "dedup.h"
 #include "fx.h"
 #include "report.h"
@@ -59,7 +60,9 @@ typedef struct run_ctx {
     progress progress;          /* the terminal's progress line (progress.h) */
     int threads;                /* ingest threads: 1 = none besides the main one (run_ingest_int.h) */
     bool unattributed;          /* some rejects have no business day */
-    int64_t (*rejects_by_reason)[REJ_CODE_COUNT]; /* per partner, processed files only */
+    int64_t (*rejects_by_reason)[REJ_CODE_COUNT]; /* per partner, then per ledger; processed
+                                                     files only */
+    recon_items *recon;         /* the reconciliation items of this run; NULL without ledgers */
     int32_t today;              /* business day "now" (or $SETTLE_TODAY) */
     bool has_range;
     int32_t from_day, to_day;   /* --date / --from --to */
@@ -116,6 +119,12 @@ void run_print_rejects(const run_ctx *rc);
 
 /* Ingests every new file of partner `pi`; -1 only on a state/I-O failure. */
 int run_ingest_partner(run_ctx *rc, size_t pi);
+/* Ingests every new file of ledger `li` from <inbox>/<ledger id>/ (run_ingest_ledger.c);
+ * -1 only on a state/I-O failure. */
+int run_ingest_ledger(run_ctx *rc, size_t li);
+/* Adds the period labels of `day` (one per statement kind of the partners) to the labels
+ * whose exceptions are rewritten: for a ledger's rejects that belong to no partner. */
+void run_touch_labels(run_ctx *rc, int32_t day);
 /* Adds (partner, period of `day`) to the settle set. */
 void run_touch(run_ctx *rc, size_t pi, int32_t day, bool late);
 /* Context of run_touch_day: which run and partner a listed day belongs to. */

@@ -92,14 +92,17 @@ void rows_reset(rows_acc *a)
 
 void run_print_rejects(const run_ctx *rc)
 {
-    for (size_t p = 0; rc->rejects_by_reason && p < rc->cfg->n_partners; p++) {
+    size_t n = rc->cfg->n_partners + rc->cfg->n_ledgers;
+    for (size_t p = 0; rc->rejects_by_reason && p < n; p++) {
         const int64_t *by = rc->rejects_by_reason[p];
+        const char *id = p < rc->cfg->n_partners ? rc->cfg->partners[p].id
+                                                 : rc->cfg->ledgers[p - rc->cfg->n_partners].src.id;
         const char *sep = NULL;
         for (int c = 0; c < REJ_CODE_COUNT; c++) {
             if (!by[c])
                 continue;
             if (!sep)
-                printf("%-16s rejected:", rc->cfg->partners[p].id);
+                printf("%-16s rejected:", id);
             printf("%s %s %lld", sep ? sep : "", reject_code_name((reject_code)c),
                    (long long)by[c]);
             sep = ",";

@@ -48,6 +48,20 @@ static void touch_label(run_ctx *rc, const char *label)
     rc->labels[rc->n_labels++] = xstrdup(label);
 }
 
+void run_touch_labels(run_ctx *rc, int32_t day)
+{
+    bool done[3] = {false, false, false}; /* per period_kind */
+    for (size_t i = 0; i < rc->cfg->n_partners; i++) {
+        period_kind k = rc->cfg->partners[i].statement;
+        if ((unsigned)k < 3 && !done[k]) {
+            char label[16];
+            period_label(k, day, label);
+            touch_label(rc, label);
+            done[k] = true;
+        }
+    }
+}
+
 /* Orders the settle set by partner, then period: carry-over flows forward. */
 static int period_cmp(const void *a, const void *b)
 {
@@ -360,14 +374,20 @@ static int write_exceptions(run_ctx *rc, const char *label, char *err, size_t er
     if (!w)
         return -1;
     int rc_ = 0;
+    bool kind_used = unattributed;
     for (size_t i = 0; rc_ == 0 && i < rc->cfg->n_partners; i++) {
         const partner_config *pc = &rc->cfg->partners[i];
         if (!unattributed && pc->statement != kind)
             continue;
         if (!unattributed)
             last = period_last_day(kind, first);
+        kind_used = true;
         rc_ = state_rejects_each(rc->st, pc->id, first, last, label, write_reject, w);
     }
+    /* a ledger's rows of no known partner: in every label of their day (run_ingest_ledger.c) */
+    for (size_t i = 0; rc_ == 0 && kind_used && i < rc->cfg->n_ledgers; i++)
+        rc_ = state_rejects_each(rc->st, rc->cfg->ledgers[i].src.id, first, last, label,
+                                 write_reject, w);
     if (rc_ != 0) {
         exceptions_abort(w);
         return snprintf(err, errlen, "cannot write exceptions for %s", label), -1;

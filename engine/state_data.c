@@ -184,7 +184,10 @@ int state_period_load(state *s, const char *partner, int32_t first, int32_t last
                      "WHERE partner=? AND day BETWEEN ? AND ?",
                      partner, first, last, &dups) != 0 ||
         period_count(s, STMT_PERIOD_REJECTS,
-                     "SELECT count(*) FROM rejects WHERE partner=? AND day BETWEEN ? AND ?",
+                     /* the partner's own: not its rows rejected from a ledger's file */
+                     "SELECT count(*) FROM rejects r WHERE partner=? AND day BETWEEN ? AND ? "
+                     "AND EXISTS(SELECT 1 FROM files f WHERE f.id=r.file_id AND "
+                     "f.partner=r.partner)",
                      partner, first, last, &rejected) != 0)
         return -1;
     period_builder_counts(b, dups, rejected);

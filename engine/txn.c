@@ -13,7 +13,7 @@ static const char *const tx_type_names[TX_TYPE_COUNT] = {
 static const char *const reject_names[REJ_CODE_COUNT] = {
     "missing_field", "bad_amount", "precision", "overflow", "bad_time",
     "unknown_type", "unknown_currency", "duplicate_conflict", "field_too_long",
-    "bad_row", "bad_encoding", "currency_mismatch", "skipped_by_rule",
+    "bad_row", "bad_encoding", "currency_mismatch", "skipped_by_rule", "unknown_partner",
 };
 
 /* Returns the canonical name of `t`, or NULL when out of range. */

@@ -42,6 +42,7 @@ typedef enum reject_code {
     REJ_BAD_ENCODING,  /* reserved: a file not in its encoding is quarantined whole */
     REJ_CURRENCY_MISMATCH, /* reserved */
     REJ_SKIPPED_BY_RULE,
+    REJ_UNKNOWN_PARTNER,   /* a ledger row whose fields.partner maps to no partner */
     REJ_CODE_COUNT
 } reject_code;
 
@@ -59,6 +60,8 @@ typedef struct txn {
     int64_t amount;    /* minor units of `currency` */
     int currency;      /* index into the currency intern table of the run */
     uint64_t line;     /* 1-based line in the source file where the row starts */
+    int32_t owner;     /* a ledger row's partner (index into settle_config.partners); -1 in
+                          a partner's drop */
 } txn;
 
 #endif

@@ -288,4 +288,35 @@ def dry_run_lists_a_ledgers_rejects_by_reason():
     ws.cleanup()
 
 
+@test
+def ledger_rejects_without_a_day_are_unattributed():
+    """A file with no good row: its rejects have no day; the owner's under the owner, the
+    rest under the ledger, both in the unattributed exceptions."""
+    ws = workspace()
+    ws.write("inbox/wallet/w.csv", W_HEAD +
+             line("RS", "t1", "r1", "yesterday", "g1", "DEBIT", "1.00", "EUR") +
+             line("ZZ", "t2", "r1", "yesterday", "g1", "DEBIT", "1.00", "EUR"))
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "rejects (stderr: %s)" % r.stderr)
+    exc = [(x["partner"], x["id"], x["reason"]) for x in exceptions(ws, "unattributed")]
+    check_eq(sorted(exc), [("rs", "t1", "bad_time"), ("wallet", "t2", "unknown_partner")],
+             "unattributed exceptions")
+    ws.cleanup()
+
+
+@test
+def ledger_control_mismatch_is_reported_and_holds_no_statement():
+    config = PARTNERS + LEDGERS + "    control: { trailer: true, marker: TRL, count: 2, sum: 3 }\n"
+    ws = workspace(config)
+    ws.write("inbox/rs/d.csv", "id,time,type,amount,cur,game\n"
+             "t1,%sT10:00:00Z,bet,10.00,EUR,g1\n" % SEP30)
+    ws.write("inbox/wallet/w.csv", W_HEAD + line(*GOOD[0]) + "TRL,5,99.00\n")
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "a control mismatch needs a look (stderr: %s)" % r.stderr)
+    check("wallet/w.csv: control totals do not match" in r.stderr, r.stderr)
+    check_eq(ws.statement("2025-09", "rs")["status"], "provisional", "rs is not held by it")
+    check_eq(ledger_cells(ws), expected_cells(GOOD[:1]), "the file's rows are counted")
+    ws.cleanup()
+
+
 done()

@@ -1,6 +1,7 @@
 /*
  * test_pipeline.c - unit tests of the pipeline core: field mapping and
- * normalisation (one row per transaction and one row per round), the dedup
+ * normalisation (one row per transaction and one row per round; a ledger's
+ * rows and their owners), the dedup
  * set (repeats, conflicts, removal, growth), interning, and the period
  * builder (sums, GGR, per-day FX conversion with half-even rounding, holds).
  * Expected figures are worked out by hand in the comments.
@@ -137,6 +138,71 @@ static void test_normalise_single(void)
     strmap_free(curs);
     tz_free(malta);
     tz_free(seoul);
+}
+
+/* A ledger's rows: fields.partner mapped through owners, or taken as a partner id. */
+static void test_normalise_owner(void)
+{
+    char err[128];
+    partner_config partners[2] = {{.id = "rs"}, {.id = "rl"}}, src;
+    partner_eu(&src);
+    src.id = "wallet";
+    src.fields[SLOT_PARTNER].name = "Prov";
+    owner_value owners[] = {{"RS", 0}, {"RL", 1}};
+    ledger_config lc = {.src = src, .owners = owners, .n_owners = 2};
+    settle_config cfg = {.partners = partners, .n_partners = 2, .ledgers = &lc, .n_ledgers = 1};
+    tz_zone *utc = tz_load("UTC", err, sizeof err);
+    strmap *curs = strmap_new();
+    normaliser *n = normaliser_new(&lc.src, utc, utc, 0, curs);
+    normaliser_set_owners(n, &cfg, &lc);
+    slice hf[7], f[7];
+    const char *hdr_cells[] = {"Game", "TxID", "When", "Kind", "Amount", "Cur", "Prov"};
+    ingest_row hdr = make_row(hf, hdr_cells, 7, 1);
+    CHECK_EQ_INT(normaliser_start_file(n, &hdr, err, sizeof err), 0);
+    txn out[TX_TYPE_COUNT];
+    size_t k;
+    norm_reject rej;
+    struct {
+        const char *prov, *amount;
+        int rc;
+        reject_code code;
+        int32_t owner;
+    } rows[] = {
+        {"RL", "1,00", 0, 0, 1}, {"RL", "2,00", 0, 0, 1}, /* the second from the cache */
+        {"RS", "1,00", 0, 0, 0}, {"rs", "1,00", -1, REJ_UNKNOWN_PARTNER, -1},
+        {"", "1,00", -1, REJ_MISSING_FIELD, -1},
+        {"RS", "1,0x", -1, REJ_BAD_AMOUNT, 0}, /* a reject still knows its owner */
+        {"XX", "1,0x", -1, REJ_UNKNOWN_PARTNER, -1}, /* the owner is checked first */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *cells[] = {"g", "t", "01/09/2025 10:00:00", "BET", rows[i].amount, "EUR",
+                               rows[i].prov};
+        ingest_row r = make_row(f, cells, 7, 2);
+        CHECK_EQ_INT(normalise_row(n, &r, out, &k, &rej), rows[i].rc);
+        if (rows[i].rc == 0)
+            CHECK_EQ_INT(out[0].owner, rows[i].owner);
+        else {
+            CHECK_EQ_INT(rej.code, rows[i].code);
+            CHECK_EQ_INT(rej.owner, rows[i].owner);
+        }
+    }
+    CHECK_EQ_STR(reject_code_name(REJ_UNKNOWN_PARTNER), "unknown_partner");
+    lc.n_owners = 0; /* no values: the value is a partner id as written */
+    normaliser_set_owners(n, &cfg, &lc);
+    const char *cells[] = {"g", "t", "01/09/2025 10:00:00", "BET", "1,00", "EUR", "rl"};
+    ingest_row r = make_row(f, cells, 7, 3);
+    CHECK_EQ_INT(normalise_row(n, &r, out, &k, &rej), 0);
+    CHECK_EQ_INT(out[0].owner, 1);
+    normaliser_free(n);
+    /* a partner's own drop: no owner */
+    partner_eu(&partners[0]);
+    n = normaliser_new(&partners[0], utc, utc, 0, curs);
+    CHECK_EQ_INT(normaliser_start_file(n, &hdr, err, sizeof err), 0);
+    CHECK_EQ_INT(normalise_row(n, &r, out, &k, &rej), 0);
+    CHECK_EQ_INT(out[0].owner, -1);
+    normaliser_free(n);
+    strmap_free(curs);
+    tz_free(utc);
 }
 
 static void test_normalise_rounds(void)
@@ -356,6 +422,7 @@ int main(void)
 {
     test_normalise_single();
     test_normalise_rounds();
+    test_normalise_owner();
     test_dedup();
     test_strmap();
     test_type_names();

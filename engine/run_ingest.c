@@ -219,7 +219,8 @@ int file_commit(file_ctx *f)
         return -1;
     if (f->last_day != INT32_MIN && f->counts.rejected > 0 && !f->ledger)
         run_touch(f->rc, f->index, f->last_day, true); /* a ledger's: ledger_reject_partner */
-    if ((f->ledger ? ledger_cells_commit(f) : state_cells_add(st, f->pc->id, &f->cells)) != 0)
+    if ((f->ledger ? state_ledger_cells_add(st, f->pc->id, &f->cells)
+                   : state_cells_add(st, f->pc->id, &f->cells)) != 0)
         return -1;
     f->id_chunks = 0;
     int ids = seen_file_chunks(f->seen, file_store_ids, f);

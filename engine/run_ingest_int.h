@@ -198,8 +198,6 @@ const char *ledger_reject_partner(file_ctx *f, int32_t owner, int32_t day);
 /* Hands a counted transaction to the reconciliation collector when it is an item
  * (d: its id's digest, cur: its currency). 0, or -1 with the message printed. */
 int file_recon_item(file_ctx *f, const txn *t, dedup_digest d, const char *cur);
-/* Stores a ledger file's cells (ledger_cells); -1 on state failure. */
-int ledger_cells_commit(file_ctx *f);
 /* At the commit: settles again the owner's period of a day the file touched, or rewrites
  * the exceptions of the day's labels for a reject without owner (an unknown day: the
  * file's last day, as its rejects). */

@@ -27,11 +27,6 @@ const char *ledger_reject_partner(file_ctx *f, int32_t owner, int32_t day)
     return owner >= 0 ? f->rc->cfg->partners[owner].id : f->pc->id;
 }
 
-int ledger_cells_commit(file_ctx *f)
-{
-    return state_ledger_cells_add(f->rc->st, f->pc->id, &f->cells);
-}
-
 void ledger_touch(file_ctx *f, const file_day *d)
 {
     int32_t day = d->day == INT32_MIN ? f->last_day : d->day; /* as the file's rejects */

@@ -226,7 +226,7 @@ int state_input_rows(state *s, const char *partner, const char *sha256, int32_t 
 
 /* Adds the run's cells and duplicate counts of one partner into the store. */
 int state_cells_add(state *s, const char *partner, const cell_map *m);
-/* Adds a ledger file's sums into ledger_cells (state_ledger.c): the map's category
+/* Adds a ledger file's sums into ledger_cells (migration 11): the map's category
  * strings are the owners' partner ids; its duplicate counts are not kept. -1 on failure. */
 int state_ledger_cells_add(state *s, const char *ledger, const cell_map *m);
 /* Feeds the stored cells and counts of a partner's days [first,last] to a builder. */

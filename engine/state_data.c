@@ -1,6 +1,7 @@
 /*
- * state_data.c - the data tables of the state store: cells, per-day
- * duplicate counts, rejected rows, file-to-day links and statements.
+ * state_data.c - the data tables of the state store: cells (and a ledger's
+ * ledger_cells), per-day duplicate counts, rejected rows, file-to-day links
+ * and statements.
  */
 #include <stdio.h>
 #include <string.h>
@@ -96,17 +97,26 @@ int state_rejects_each(state *s, const char *partner, int32_t first, int32_t las
     return stop ? stop : (rc == SQLITE_DONE ? 0 : state_fail(s, "state: rejects"));
 }
 
-/* Adds one in-memory cell to the stored one (upsert with checked sum in SQL). */
-static int cell_put(state *s, const char *partner, const cell_map *m, const cell *c)
+/* The INSERT of one cell into `cells`, or with the same columns in the same places into
+ * `ledger_cells` (?1 the ledger, ?4 the owner partner: the map's category string). */
+#define CELL_UPSERT " ON CONFLICT DO UPDATE SET total = total + excluded.total, " \
+                    "count = count + excluded.count"
+static const char *const cell_sql[2] = {
+    "INSERT INTO cells(partner, day, currency, category, game, type, total, count) "
+    "VALUES(?,?,?,?,?,?,?,?)" CELL_UPSERT,
+    "INSERT INTO ledger_cells(ledger, day, currency, partner, game, type, total, count) "
+    "VALUES(?,?,?,?,?,?,?,?)" CELL_UPSERT,
+};
+
+/* Adds one in-memory cell to the stored one (upsert with checked sum in SQL), under
+ * `source`: a partner, or with `ledger` a ledger. */
+static int cell_put(state *s, bool ledger, const char *source, const cell_map *m, const cell *c)
 {
-    sqlite3_stmt *st = state_stmt(
-        s, STMT_CELL_ADD,
-        "INSERT INTO cells(partner, day, currency, category, game, type, total, count) "
-        "VALUES(?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET total = total + excluded.total, "
-        "count = count + excluded.count");
+    sqlite3_stmt *st = state_stmt(s, ledger ? STMT_LEDGER_CELL_ADD : STMT_CELL_ADD,
+                                  cell_sql[ledger]);
     if (!st)
         return -1;
-    state_bind_text(st, 1, partner);
+    state_bind_text(st, 1, source);
     sqlite3_bind_int(st, 2, c->key.day);
     state_bind_text(st, 3, strmap_str(m->currencies, c->key.currency));
     state_bind_text(st, 4, strmap_str(m->categories, c->key.category));
@@ -114,8 +124,8 @@ static int cell_put(state *s, const char *partner, const cell_map *m, const cell
     sqlite3_bind_int(st, 6, c->key.type);
     sqlite3_bind_int64(st, 7, c->total);
     sqlite3_bind_int64(st, 8, c->count);
-    /* SQLite turns an overflowing sum into a REAL; the CHECK on cells.total
-     * refuses it, so overflow is an error here, never a rounded value. */
+    /* SQLite turns an overflowing sum into a REAL; the CHECK on total refuses it, so
+     * overflow is an error here, never a rounded value. */
     return state_done(s, st);
 }
 
@@ -137,10 +147,18 @@ static int dup_put(state *s, const char *partner, int32_t day, int64_t n)
 int state_cells_add(state *s, const char *partner, const cell_map *m)
 {
     for (size_t i = 0; i < m->cap; i++)
-        if (m->slots[i].key.used && cell_put(s, partner, m, &m->slots[i]) != 0)
+        if (m->slots[i].key.used && cell_put(s, false, partner, m, &m->slots[i]) != 0)
             return -1;
     for (size_t i = 0; i < m->n_dup; i++)
         if (dup_put(s, partner, m->dup_days[i], m->dup_counts[i]) != 0)
+            return -1;
+    return 0;
+}
+
+int state_ledger_cells_add(state *s, const char *ledger, const cell_map *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].key.used && cell_put(s, true, ledger, m, &m->slots[i]) != 0)
             return -1;
     return 0;
 }

@@ -129,8 +129,12 @@ static bool ledger_selected(const run_ctx *rc, size_t li)
     for (size_t i = 0; i < rc->cfg->n_partners; i++) {
         const partner_config *pc = &rc->cfg->partners[i];
         for (size_t j = 0; j < pc->n_reconcile; j++)
-            if (pc->reconcile[j].ledger_index == li && !rc->selected[i])
+            if (pc->reconcile[j].ledger_index == li && !rc->selected[i]) {
+                fprintf(stderr, "settle: ledger %s not read: %s, reconciled with it, is not "
+                        "selected; its files wait for a run that selects it\n",
+                        rc->cfg->ledgers[li].src.id, pc->id);
                 return false;
+            }
     }
     return true;
 }

@@ -272,7 +272,11 @@ def partner_selection_leaving_out_a_reconciled_partner_leaves_the_ledger_waiting
     r = ws.settle("run", "--partner", "rs", env=TODAY)
     check_eq(r.returncode, 0, "nothing to do for rs (stderr: %s)" % r.stderr)
     check_eq(ledger_cells(ws), {}, "the ledger is not read without rl")
+    check("ledger wallet not read: rl, reconciled with it, is not selected" in r.stderr,
+          r.stderr)
+    check(os.path.exists(ws.path("inbox", "wallet", "w.csv")), "its file waits in the inbox")
     r = ws.settle("run", "--partner", "rs", "--partner", "rl", env=TODAY)
+    check_eq(r.returncode, 0, "clean (stderr: %s)" % r.stderr)
     check_eq(ledger_cells(ws), expected_cells(GOOD[:1]), "read with every partner it feeds")
     ws.cleanup()
 

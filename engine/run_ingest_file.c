@@ -16,6 +16,10 @@
 #include "run_ingest_int.h"
 #include "seen.h"
 
+/* The fewest bytes a drop's row takes, to size the seen id table from the file's size:
+ * an estimate on the high side of the ids (a gzip file gives too few: the table grows). */
+#define SEEN_ROW_BYTES_MIN 40
+
 /* The rule's hook failed on this file: undone, left in the inbox for a fixed rule. */
 static int file_rule_failed(file_ctx *f, const char *sha)
 {
@@ -132,6 +136,7 @@ static int file_process(file_ctx *f, const char *path, const char *name, char sh
             return -1;
         }
     }
+    seen_reserve(f->seen, (uint64_t)size / SEEN_ROW_BYTES_MIN);
     bool ok = state_savepoint(rc->st) == 0 &&
               state_file_add(rc->st, rc->run_id, f->pc->id, f->relpath, sha, size,
                              &f->file_id) == 0;

@@ -10,6 +10,7 @@ rounds); `--partner` leaving out a partner reconciled with a ledger leaves its f
 waiting; a dry run lists a ledger's rejects by reason.
 """
 import csv
+import gzip
 import io
 import json
 import os
@@ -320,6 +321,36 @@ def ledger_control_mismatch_is_reported_and_holds_no_statement():
     check("wallet/w.csv: control totals do not match" in r.stderr, r.stderr)
     check_eq(ws.statement("2025-09", "rs")["status"], "provisional", "rs is not held by it")
     check_eq(ledger_cells(ws), expected_cells(GOOD[:1]), "the file's rows are counted")
+    ws.cleanup()
+
+
+@test
+def an_undone_ledger_file_hands_no_items():
+    """A ledger file cut short mid-way is quarantined: the items of the rows read before the
+    cut are void, so the partner's transaction stays open; the file sent again matches."""
+    ws = workspace()
+    ws.write("inbox/rs/d.csv", "id,time,type,amount,cur,game\n"
+             "t1,%sT10:00:00Z,bet,10.00,EUR,g1\n" % SEP30)
+    rows = [line(*GOOD[0])] + [line("RS", "x%06d" % i, "r", SEP30 + "T12:00:00Z", "g1", "DEBIT",
+                                    "1.00", "EUR") for i in range(200000)]
+    whole = gzip.compress((W_HEAD + "".join(rows)).encode(), mtime=0)
+    ws.write("inbox/wallet/w.csv.gz", whole[:len(whole) * 3 // 4])
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "quarantined (stderr: %s)" % r.stderr)
+    check("wallet/w.csv.gz: unreadable" in r.stderr, r.stderr)
+    with db(ws) as con:
+        matched = con.execute("SELECT count(*) FROM recon_matched").fetchone()[0]
+        opened = con.execute("SELECT side, sum(count) FROM recon_open_days GROUP BY side"
+                             ).fetchall()
+    check_eq(matched, 0, "nothing matched with the undone file's rows")
+    check_eq(opened, [(0, 1)], "the partner's item waits, no ledger item")
+    check_eq(ledger_cells(ws), {}, "no ledger sums")
+    ws.write("inbox/wallet/w2.csv", W_HEAD + line(*GOOD[0]))
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 0, "clean (stderr: %s)" % r.stderr)
+    with db(ws) as con:
+        matched = con.execute("SELECT sum(count), sum(amount) FROM recon_matched").fetchone()
+    check_eq(matched, (1, 1000), "the file sent again matches")
     ws.cleanup()
 
 

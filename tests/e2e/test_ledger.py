@@ -354,4 +354,35 @@ def an_undone_ledger_file_hands_no_items():
     ws.cleanup()
 
 
+@test
+def json_ledger_with_partner_ids_as_written():
+    """fields.partner as a JSON path, the value a partner id as written; a second ledger of
+    the same partner has its own seen ids."""
+    config = PARTNERS + LEDGERS + """\
+  bank:
+    format: json
+    fields: { partner: p.who, id: tx.id, round: tx.r, time: tx.at, type: tx.k, amount: tx.a }
+"""
+    ws = workspace(config)
+    recs = [{"p": {"who": "rs"}, "tx": {"id": "t1", "r": "r1", "at": SEP30 + "T10:00:00Z",
+                                       "k": "bet", "a": "10.00"}},
+            {"p": {"who": "RS"}, "tx": {"id": "t2", "r": "r1", "at": SEP30 + "T10:00:00Z",
+                                       "k": "win", "a": "1.00"}}]
+    ws.write("inbox/bank/b.json", "".join(json.dumps(x) + "\n" for x in recs))
+    ws.write("inbox/wallet/w.csv", W_HEAD + line(*GOOD[0]))
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "one reject (stderr: %s)" % r.stderr)
+    day = (date(2025, 9, 30) - date(1970, 1, 1)).days
+    cells = {k: v for k, v in ledger_cells(ws).items() if k[1] == "bank"}
+    check_eq(cells, {("rs", "bank", day, "EUR", "unknown", 0): (1000, 1)},
+             "the row of rs, in the default currency")
+    with db(ws) as con:
+        rej = con.execute("SELECT partner, tx_id, reason FROM rejects").fetchall()
+        files = con.execute("SELECT partner, transactions, duplicates FROM files "
+                            "ORDER BY partner").fetchall()
+    check_eq(rej, [("bank", "t2", "unknown_partner")], "RS is no partner id as written")
+    check_eq(files, [("bank", 1, 0), ("wallet", 1, 0)], "t1 in both ledgers, no duplicate")
+    ws.cleanup()
+
+
 done()

@@ -1,7 +1,9 @@
 /*
  * config_partner.c - one entry under partners: in settle.yaml (SPEC section
  * 3): id, drop format and CSV dialect, zones and currencies, the field
- * mapping, control totals, rule file and free-form params.
+ * mapping, control totals, rule file and free-form params. A ledger's entry
+ * (ledgers:, SPEC section 10) is read by the same code: the adapter keys
+ * alike, fields.partner added, the keys of something settled refused.
  *
  * Same contract as config.c: every problem is reported with its line:column
  * and the walk goes on; the caller discards the whole config on any error.

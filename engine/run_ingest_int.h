@@ -87,9 +87,10 @@ typedef struct file_prod {
 } file_prod;
 
 /*
- * Prepares the producer of adapter pc (a partner, or ledger's src) for a run:
- * its own zones, the ring (threads: 1 = no thread). -1 when a zone does not
- * load (config_load has validated them).
+ * Prepares the producer of adapter pc (a partner; or a ledger's src, with
+ * `ledger` so rows carry their owner) for a run: its own zones, the ring
+ * (threads: 1 = no thread). -1 when a zone does not load (config_load has
+ * validated them).
  */
 int prod_init(file_prod *p, const run_ctx *rc, const partner_config *pc,
               const ledger_config *ledger, int threads);

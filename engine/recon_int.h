@@ -65,4 +65,29 @@ uint64_t recon_items_count(const recon_items *r, size_t src, unsigned part);
 int recon_items_each(recon_items *r, size_t src, unsigned part,
                      int (*fn)(void *ctx, const recon_rec *rec), void *ctx);
 
+/*
+ * The items of a partition grouped by key (recon_group.c). After
+ * recon_groups_build, first[0..n_first) are the slots of the keys in the order
+ * each first appeared; slot[first[f]] is index + 1 of the last item of that
+ * key, and next[i] the index + 1 of the item of i's key before it (0: none).
+ * Memory is reused from one build to the next; recon_groups_free releases it.
+ */
+typedef struct recon_groups {
+    uint32_t *slot;        /* n_slot (a power of two, at least twice the items) */
+    size_t n_slot;
+    uint32_t *next;        /* per item */
+    uint32_t *first;       /* slots of the keys, in order of first appearance */
+    size_t n_first;
+    size_t cap;            /* items next and first have room for */
+} recon_groups;
+
+/*
+ * Groups the n items at `items`, each `stride` bytes with its dedup_digest key
+ * at offset 0 (items borrowed for the call). 0, or -1 when n is too large for
+ * 32-bit indexes (nothing is grouped).
+ */
+int recon_groups_build(recon_groups *g, const void *items, size_t n, size_t stride);
+/* Frees g's memory and zeroes it; a zeroed g is empty. */
+void recon_groups_free(recon_groups *g);
+
 #endif

@@ -2,7 +2,7 @@
  * recon_items.c - the run's reconciliation items, collected while ingesting
  * (recon.h). Each source (a partner reconciled by transaction, a ledger)
  * has one scratch file, unlinked as soon as it is made, and a buffer of
- * RI_BLOCK bytes per partition (RECON_PARTS partitions by the digest's top
+ * RI_BLOCK (16 KiB) bytes per partition (RECON_PARTS partitions by the digest's top
  * 8 bits). A full buffer is appended to the file as one block whose header
  * holds the offset of the partition's previous block, so each partition is
  * a chain of blocks read back newest first (one pread a block), and the
@@ -17,7 +17,7 @@
 
 #include "recon_int.h"
 
-#define RI_BLOCK 4096 /* bytes buffered per source and partition, and the largest block */
+#define RI_BLOCK 16384 /* bytes buffered per source and partition, and the largest block */
 #define RI_HEAD 12    /* block header: previous block's offset + 1 (u64, 0: none), length (u32) */
 #define RI_STAGE (64 * 1024) /* blocks are appended to the file through a buffer this size */
 
@@ -46,17 +46,27 @@ struct recon_items {
 
 /* ---- the record encoding ---- */
 
-static void put_le(unsigned char *p, uint64_t v, int n)
+/* Writes the low n bytes of v to p, little-endian (one store on a little-endian host). */
+static inline void put_le(unsigned char *p, uint64_t v, int n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, (size_t)n);
+#else
     for (int i = 0; i < n; i++)
         p[i] = (unsigned char)(v >> (8 * i));
+#endif
 }
 
-static uint64_t get_le(const unsigned char *p, int n)
+/* Reads n little-endian bytes at p (one load on a little-endian host). */
+static inline uint64_t get_le(const unsigned char *p, int n)
 {
     uint64_t v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&v, p, (size_t)n);
+#else
     for (int i = n - 1; i >= 0; i--)
         v = v << 8 | p[i];
+#endif
     return v;
 }
 

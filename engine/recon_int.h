@@ -48,6 +48,21 @@ void recon_rec_put(unsigned char *p, const recon_rec *r);
 /* Reads one record from p[0..n): its size, or 0 when it is cut short or malformed. */
 size_t recon_rec_get(const unsigned char *p, size_t n, recon_rec *r);
 
+/*
+ * The scratch files' compact record (recon_items.c): key, type and side,
+ * currency, then varints (day, amount and file id zigzagged, line, owner),
+ * the count of leading id bytes shared with the previous record's id (at most
+ * 32) and the rest of the id. recon_scratch_put writes r to p (at most
+ * 1100 bytes) sharing a prefix with prev[0..prev_n) (prev_n 0: none) and
+ * returns its size. recon_scratch_get reads one record from p[0..n): idbuf
+ * (RECON_ID_MAX bytes) holds the previous record's id, *id_n its length (0
+ * at a block's start), and both are updated; r->id points into idbuf. Its
+ * size, or 0 when the record is cut short or malformed.
+ */
+size_t recon_scratch_put(unsigned char *p, const recon_rec *r, const char *prev, size_t prev_n);
+size_t recon_scratch_get(const unsigned char *p, size_t n, recon_rec *r, char *idbuf,
+                         size_t *id_n);
+
 /* The source index of partner pi's items, and of ledger li's items. */
 size_t recon_src_partner(const recon_items *r, size_t pi);
 size_t recon_src_ledger(const recon_items *r, size_t li);

@@ -1,7 +1,8 @@
 /*
- * recon_int.h - private to recon_items.c and recon_match.c: the item record
- * (one encoding for the scratch files and for the open items kept in the
- * state), and reading one source's partition back from the collector.
+ * recon_int.h - private to recon_items.c, recon_group.c and recon_match.c:
+ * the item record of the open items kept in the state, the compact record of
+ * the scratch files, reading one source's partition back from the collector,
+ * and grouping a partition's items by key.
  */
 #ifndef SETTLE_RECON_INT_H
 #define SETTLE_RECON_INT_H

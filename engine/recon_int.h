@@ -1,7 +1,8 @@
 /*
- * recon_int.h - private to recon_items.c and recon_match.c: the item record
- * (one encoding for the scratch files and for the open items kept in the
- * state), and reading one source's partition back from the collector.
+ * recon_int.h - private to recon_items.c, recon_group.c and recon_match.c:
+ * the item record of the open items kept in the state, the compact record of
+ * the scratch files, reading one source's partition back from the collector,
+ * and grouping a partition's items by key.
  */
 #ifndef SETTLE_RECON_INT_H
 #define SETTLE_RECON_INT_H
@@ -48,6 +49,21 @@ void recon_rec_put(unsigned char *p, const recon_rec *r);
 /* Reads one record from p[0..n): its size, or 0 when it is cut short or malformed. */
 size_t recon_rec_get(const unsigned char *p, size_t n, recon_rec *r);
 
+/*
+ * The scratch files' compact record (recon_items.c): key, type and side,
+ * currency, then varints (day, amount and file id zigzagged, line, owner),
+ * the count of leading id bytes shared with the previous record's id (at most
+ * 32) and the rest of the id. recon_scratch_put writes r to p (at most
+ * 1100 bytes) sharing a prefix with prev[0..prev_n) (prev_n 0: none) and
+ * returns its size. recon_scratch_get reads one record from p[0..n): idbuf
+ * (RECON_ID_MAX bytes) holds the previous record's id, *id_n its length (0
+ * at a block's start), and both are updated; r->id points into idbuf. Its
+ * size, or 0 when the record is cut short or malformed.
+ */
+size_t recon_scratch_put(unsigned char *p, const recon_rec *r, const char *prev, size_t prev_n);
+size_t recon_scratch_get(const unsigned char *p, size_t n, recon_rec *r, char *idbuf,
+                         size_t *id_n);
+
 /* The source index of partner pi's items, and of ledger li's items. */
 size_t recon_src_partner(const recon_items *r, size_t pi);
 size_t recon_src_ledger(const recon_items *r, size_t li);
@@ -64,5 +80,30 @@ uint64_t recon_items_count(const recon_items *r, size_t src, unsigned part);
  */
 int recon_items_each(recon_items *r, size_t src, unsigned part,
                      int (*fn)(void *ctx, const recon_rec *rec), void *ctx);
+
+/*
+ * The items of a partition grouped by key (recon_group.c). After
+ * recon_groups_build, first[0..n_first) are the slots of the keys in the order
+ * each first appeared; slot[first[f]] is index + 1 of the last item of that
+ * key, and next[i] the index + 1 of the item of i's key before it (0: none).
+ * Memory is reused from one build to the next; recon_groups_free releases it.
+ */
+typedef struct recon_groups {
+    uint32_t *slot;        /* n_slot (a power of two, at least twice the items) */
+    size_t n_slot;
+    uint32_t *next;        /* per item */
+    uint32_t *first;       /* slots of the keys, in order of first appearance */
+    size_t n_first;
+    size_t cap;            /* items next and first have room for */
+} recon_groups;
+
+/*
+ * Groups the n items at `items`, each `stride` bytes with its dedup_digest key
+ * at offset 0 (items borrowed for the call). 0, or -1 when n is too large for
+ * 32-bit indexes (nothing is grouped).
+ */
+int recon_groups_build(recon_groups *g, const void *items, size_t n, size_t stride);
+/* Frees g's memory and zeroes it; a zeroed g is empty. */
+void recon_groups_free(recon_groups *g);
 
 #endif

@@ -2,12 +2,15 @@
  * recon_items.c - the run's reconciliation items, collected while ingesting
  * (recon.h). Each source (a partner reconciled by transaction, a ledger)
  * has one scratch file, unlinked as soon as it is made, and a buffer of
- * RI_BLOCK bytes per partition (RECON_PARTS partitions by the digest's top
+ * RI_BLOCK (16 KiB) bytes per partition (RECON_PARTS partitions by the digest's top
  * 8 bits). A full buffer is appended to the file as one block whose header
  * holds the offset of the partition's previous block, so each partition is
  * a chain of blocks read back newest first (one pread a block), and the
  * collector's memory is fixed (RECON_PARTS * RI_BLOCK and a RI_STAGE write
- * buffer per source with items) whatever the rows.
+ * buffer per source with items) whatever the rows. Records in the scratch
+ * files are compact (recon_scratch_put: varints, and an id sharing a prefix
+ * with the record before it in its block), about half the bytes of the
+ * state's records; each block decodes on its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,9 +20,11 @@
 
 #include "recon_int.h"
 
-#define RI_BLOCK 4096 /* bytes buffered per source and partition, and the largest block */
+#define RI_BLOCK 16384 /* bytes buffered per source and partition, and the largest block */
 #define RI_HEAD 12    /* block header: previous block's offset + 1 (u64, 0: none), length (u32) */
 #define RI_STAGE (64 * 1024) /* blocks are appended to the file through a buffer this size */
+#define RI_PREFIX 32  /* an id shares at most this many leading bytes with the record before */
+#define RI_REC_MAX (16 + 4 + 10 + 10 + 10 + 10 + 5 + 1 + 2 + RECON_ID_MAX) /* largest record */
 
 /* One source's scratch file and buffers; fd -1 and buf NULL until its first item. */
 typedef struct ri_src {
@@ -31,6 +36,8 @@ typedef struct ri_src {
     uint32_t used[RECON_PARTS];     /* bytes in each partition's buffer */
     uint64_t last[RECON_PARTS];     /* offset + 1 of each partition's newest block, 0: none */
     uint64_t count[RECON_PARTS];    /* items per partition */
+    uint8_t prev_n[RECON_PARTS];    /* bytes of prev_id of each partition (0 after a flush) */
+    char prev_id[RECON_PARTS][RI_PREFIX]; /* the start of each partition's last id */
 } ri_src;
 
 struct recon_items {
@@ -41,22 +48,33 @@ struct recon_items {
     int64_t *void_ids;              /* owned, sorted: files undone this run */
     size_t n_void, cap_void;
     unsigned char *rbuf;            /* RI_BLOCK + RI_HEAD, for reading blocks back */
+    char idbuf[RECON_ID_MAX];       /* the id of the record being read back */
     char err[256];
 };
 
 /* ---- the record encoding ---- */
 
-static void put_le(unsigned char *p, uint64_t v, int n)
+/* Writes the low n bytes of v to p, little-endian (one store on a little-endian host). */
+static inline void put_le(unsigned char *p, uint64_t v, int n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, (size_t)n);
+#else
     for (int i = 0; i < n; i++)
         p[i] = (unsigned char)(v >> (8 * i));
+#endif
 }
 
-static uint64_t get_le(const unsigned char *p, int n)
+/* Reads n little-endian bytes at p (one load on a little-endian host). */
+static inline uint64_t get_le(const unsigned char *p, int n)
 {
     uint64_t v = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&v, p, (size_t)n);
+#else
     for (int i = n - 1; i >= 0; i--)
         v = v << 8 | p[i];
+#endif
     return v;
 }
 
@@ -102,6 +120,105 @@ size_t recon_rec_get(const unsigned char *p, size_t n, recon_rec *r)
     if (r->id_len > RECON_ID_MAX || n - RECON_REC_FIXED < r->id_len || r->type >= TX_TYPE_COUNT)
         return 0;
     return RECON_REC_FIXED + r->id_len;
+}
+
+/* ---- the scratch record (recon_int.h) ---- */
+
+static size_t put_varint(unsigned char *p, uint64_t v)
+{
+    size_t n = 0;
+    for (; v >= 0x80; v >>= 7)
+        p[n++] = (unsigned char)(v | 0x80);
+    p[n++] = (unsigned char)v;
+    return n;
+}
+
+/* Reads a varint of at most 10 bytes from p[0..n); its size, 0 when cut short or too long. */
+static size_t get_varint(const unsigned char *p, size_t n, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (size_t i = 0; i < n && i < 10; i++) {
+        x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            *v = x;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Signed to unsigned with small magnitudes small (zigzag), and back. */
+static uint64_t zig(int64_t v)
+{
+    return (uint64_t)v << 1 ^ (v < 0 ? UINT64_MAX : 0);
+}
+
+static int64_t unzig(uint64_t u)
+{
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+size_t recon_scratch_put(unsigned char *p, const recon_rec *r, const char *prev, size_t prev_n)
+{
+    size_t id_n = r->id_len > RECON_ID_MAX ? RECON_ID_MAX : r->id_len, shared = 0;
+    size_t most = id_n < prev_n ? id_n : prev_n;
+    most = most < RI_PREFIX ? most : RI_PREFIX;
+    while (shared < most && r->id[shared] == prev[shared])
+        shared++;
+    put_le(p, r->key.lo, 8);
+    put_le(p + 8, r->key.hi, 8);
+    p[16] = (unsigned char)(r->type | r->side << 7);
+    memcpy(p + 17, r->cur, 3);
+    size_t n = 20;
+    n += put_varint(p + n, zig(r->day));
+    n += put_varint(p + n, zig(r->amount));
+    n += put_varint(p + n, zig(r->file_id));
+    n += put_varint(p + n, r->line);
+    n += put_varint(p + n, r->owner);
+    p[n++] = (unsigned char)shared;
+    n += put_varint(p + n, id_n - shared);
+    memcpy(p + n, r->id + shared, id_n - shared);
+    return n + id_n - shared;
+}
+
+size_t recon_scratch_get(const unsigned char *p, size_t n, recon_rec *r, char *idbuf,
+                         size_t *id_n)
+{
+    if (n < 21)
+        return 0;
+    r->key.lo = get_le(p, 8);
+    r->key.hi = get_le(p + 8, 8);
+    r->type = p[16] & 0x7f;
+    r->side = p[16] >> 7;
+    memcpy(r->cur, p + 17, 3);
+    r->cur[3] = '\0';
+    uint64_t day, amount, file, line, owner, shared, rest;
+    uint64_t *const field[5] = {&day, &amount, &file, &line, &owner};
+    size_t at = 20, used;
+    for (int i = 0; i < 5; i++) {
+        if ((used = get_varint(p + at, n - at, field[i])) == 0)
+            return 0;
+        at += used;
+    }
+    if (at >= n)
+        return 0;
+    shared = p[at++];
+    if ((used = get_varint(p + at, n - at, &rest)) == 0)
+        return 0;
+    at += used;
+    if (r->type >= TX_TYPE_COUNT || zig(INT32_MIN) < day || owner > UINT32_MAX ||
+        shared > *id_n || shared > RI_PREFIX || rest > RECON_ID_MAX - shared || rest > n - at)
+        return 0;
+    r->day = (int32_t)unzig(day);
+    r->amount = unzig(amount);
+    r->file_id = unzig(file);
+    r->line = line;
+    r->owner = (uint32_t)owner;
+    memcpy(idbuf + shared, p + at, (size_t)rest);
+    *id_n = (size_t)(shared + rest);
+    r->id_len = (uint16_t)*id_n;
+    r->id = idbuf;
+    return at + (size_t)rest;
 }
 
 /* ---- collecting ---- */
@@ -173,6 +290,7 @@ static int src_flush(recon_items *r, ri_src *s, unsigned k)
     s->last[k] = s->size + 1;
     s->size += RI_HEAD + s->used[k];
     s->used[k] = 0;
+    s->prev_n[k] = 0; /* a block decodes on its own */
     return 0;
 }
 
@@ -193,11 +311,17 @@ static int ri_add(recon_items *r, size_t src, const recon_item *it, uint8_t side
         rec.cur[i] = end ? '\0' : it->cur[i];
     }
     unsigned k = recon_part_of(it->key);
-    size_t n = recon_rec_size(&rec);
-    if (s->used[k] + n > RI_BLOCK && src_flush(r, s, k) != 0)
-        return -1;
-    recon_rec_put(s->buf + (size_t)k * RI_BLOCK + s->used[k], &rec);
+    unsigned char one[RI_REC_MAX];
+    size_t n = recon_scratch_put(one, &rec, s->prev_id[k], s->prev_n[k]);
+    if (s->used[k] + n > RI_BLOCK) {
+        if (src_flush(r, s, k) != 0)
+            return -1;
+        n = recon_scratch_put(one, &rec, s->prev_id[k], 0);
+    }
+    memcpy(s->buf + (size_t)k * RI_BLOCK + s->used[k], one, n);
     s->used[k] += (uint32_t)n;
+    s->prev_n[k] = (uint8_t)(rec.id_len < RI_PREFIX ? rec.id_len : RI_PREFIX);
+    memcpy(s->prev_id[k], rec.id, s->prev_n[k]);
     s->count[k]++;
     return 0;
 }
@@ -295,9 +419,10 @@ uint64_t recon_items_count(const recon_items *r, size_t src, unsigned part)
 static int each_rec(recon_items *r, const unsigned char *p, size_t n,
                     int (*fn)(void *ctx, const recon_rec *rec), void *ctx)
 {
+    size_t id_n = 0; /* a block starts without a previous id */
     while (n) {
         recon_rec rec;
-        size_t used = recon_rec_get(p, n, &rec);
+        size_t used = recon_scratch_get(p, n, &rec, r->idbuf, &id_n);
         if (used == 0) {
             snprintf(r->err, sizeof r->err, "reconciliation: a scratch block is malformed");
             return -1;

@@ -3,13 +3,15 @@
  * docs/reconciliation.md section 2). For each ledger L and partition k, L's
  * new items of k are read once; then for each partner P reconciled with L by
  * transaction that has new items on either side, P's new items of k, L's of
- * P and the open items the state keeps for (P, L, k) are sorted by key,
- * summed per key, side, currency and type, paired and compared. Pairs give
+ * P and the open items the state keeps for (P, L, k) are grouped by key
+ * (recon_group.c), each group ordered by side, currency, type, day, file and
+ * line, summed per side, currency and type, paired and compared. Pairs give
  * matched sums and breaks; what stays unpaired is written back as the
  * partition's open items, and the per-day counts of open items are adjusted
  * by what was read and what was written. Every business day of an item whose
  * key had something new is touched. Memory: one (P, L, k) at a time.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +31,7 @@ typedef struct rm_item {
     uint8_t paired;  /* taken by a pair (or merged into another item) */
     char cur[4];
 } rm_item;
+_Static_assert(offsetof(rm_item, key) == 0, "recon_groups_build reads the key at offset 0");
 
 /* A growable vector of items and the arena of their ids. */
 typedef struct rm_vec {
@@ -69,6 +72,9 @@ typedef struct rm_ctx {
     unsigned part;
     rm_vec lv;                     /* L's new items of the partition, all owners */
     rm_vec w;                      /* the working set of (P, L, k) */
+    recon_groups groups;           /* w grouped by key */
+    rm_item *g;                    /* one group of more than one item, copied and ordered */
+    size_t g_cap;
     rm_sums matched, open;         /* matched sums; open-item deltas */
     rm_days *days;                 /* per partner */
     sbuf out;                      /* the open items being packed into a chunk */
@@ -265,7 +271,7 @@ static int on_open_chunk(void *ctx, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* Orders the working set by key, side, currency, type, day, file and line. */
+/* Orders items by key, side, currency, type, day, file and line. */
 static int item_cmp(const void *a, const void *b)
 {
     const rm_item *x = a, *y = b;
@@ -438,6 +444,25 @@ static int sums_write(rm_ctx *c, rm_sums *s, bool open)
 
 /* ---- one (partner, ledger, partition) ---- */
 
+/* Copies the items of the key whose last item is `last` (index + 1 in w) to c->g, ordered
+ * by item_cmp (an insertion sort: groups are small); returns how many. */
+static size_t group_of(rm_ctx *c, uint32_t last)
+{
+    size_t n = 0;
+    for (uint32_t at = last; at; at = c->groups.next[at - 1]) {
+        if (n == c->g_cap) {
+            c->g_cap = c->g_cap ? 2 * c->g_cap : 16;
+            c->g = xrealloc(c->g, c->g_cap * sizeof *c->g);
+        }
+        rm_item it = c->w.v[at - 1];
+        size_t k = n++;
+        for (; k > 0 && item_cmp(&it, &c->g[k - 1]) < 0; k--)
+            c->g[k] = c->g[k - 1];
+        c->g[k] = it;
+    }
+    return n;
+}
+
 /* The partner's reconcile entry for ledger li (recon_ledger_wanted said there is one). */
 static const reconcile_config *entry_of(const settle_config *cfg, size_t pi, size_t li)
 {
@@ -469,17 +494,19 @@ static int match_part(rm_ctx *c)
     if (c->w.n > fresh &&
         state_recon_open_drop(c->st, partner, c->rc->ledger, (int)c->part) != 0)
         return st_fail(c);
-    xqsort(c->w.v, c->w.n, sizeof *c->w.v, item_cmp);
+    if (recon_groups_build(&c->groups, c->w.v, c->w.n, sizeof *c->w.v) != 0) {
+        snprintf(c->err, c->errlen, "reconciliation: %zu items in one partition of %s and %s",
+                 c->w.n, partner, c->rc->ledger);
+        return -1;
+    }
     c->chunk = 0;
     sbuf_reset(&c->out);
-    for (size_t i = 0; i < c->w.n;) {
-        size_t j = i + 1;
-        while (j < c->w.n && c->w.v[j].key.hi == c->w.v[i].key.hi &&
-               c->w.v[j].key.lo == c->w.v[i].key.lo)
-            j++;
-        if (match_group(c, &c->w.v[i], j - i) != 0)
+    for (size_t f = 0; f < c->groups.n_first; f++) {
+        uint32_t last = c->groups.slot[c->groups.first[f]];
+        int grc = c->groups.next[last - 1] == 0 ? match_group(c, &c->w.v[last - 1], 1)
+                                                : match_group(c, c->g, group_of(c, last));
+        if (grc != 0)
             return -1;
-        i = j;
     }
     if (out_flush(c) != 0 || sums_write(c, &c->matched, false) != 0 ||
         sums_write(c, &c->open, true) != 0)
@@ -545,6 +572,8 @@ int recon_match_all(recon_items *r, state *st, int64_t run_id, recon_touch_fn to
     free(c.days);
     vec_free(&c.lv);
     vec_free(&c.w);
+    recon_groups_free(&c.groups);
+    free(c.g);
     sbuf_free(&c.out);
     free(c.matched.v);
     free(c.matched.slot);

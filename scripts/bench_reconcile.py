@@ -120,8 +120,24 @@ def read_breaks(config):
     return kinds, matched, opened
 
 
+def break_problems(want, kinds, opened):
+    """What differs between the breaks written (want) and the ones settle has: stored
+    breaks, and for the missing kinds also the open items of that side (still waiting: the
+    drop is recent); a list of messages, empty when they agree."""
+    out = []
+    for kind, n in sorted(want.items()):
+        got = kinds.get(kind, 0) + (opened.get(0 if kind == "missing_in_ledger" else 1, 0)
+                                    if kind.startswith("missing") else 0)
+        if got != n:
+            out.append("%s: %d written, settle has %d" % (kind, n, got))
+    return out
+
+
 def reconcile(args):
-    """The drop alone vs the drop and its ledger, interleaved, args.runs times each."""
+    """The drop alone vs the drop and its ledger, interleaved, args.runs times each; exits
+    when settle's breaks differ from the ones written. Returns {"matched", "breaks",
+    "open", "ratio", "rss"} (ratio of the median wall times, largest peak RSS in MB of
+    settle+ledger) for tests/e2e/test_bench.py."""
     work = tempfile.mkdtemp(prefix="settle-bench.", dir=os.environ.get("TMPDIR", "/tmp"))
     try:
         drop, size = bd.generate(work, args.rows, "csv")
@@ -136,23 +152,25 @@ def reconcile(args):
         for k in range(args.runs):
             for j in (alone, both):
                 j.run_once()
-                print("  run %d %-12s %6.2f s wall %6.2f s CPU %8s MB"
+                print("  run %d %-13s %6.2f s wall %6.2f s CPU %8s MB"
                       % (k + 1, j.name, j.secs[-1], j.cpu[-1], bd.fmt_mb(j.rss[-1])), flush=True)
         print(bd.tail(both.log, 400).splitlines()[-1])
         kinds, matched, opened = read_breaks(both_cfg)
         print("reconciliation: %d matched, breaks %s, open items %s"
               % (matched, dict(sorted(kinds.items())), opened))
-        for kind, n in want.items():
-            got = kinds.get(kind, 0) + (opened.get(0 if kind == "missing_in_ledger" else 1, 0)
-                                        if kind.startswith("missing") else 0)
-            if got != n:
-                bd.fail("%s: %d written, settle has %d" % (kind, n, got))
-        print("%-12s %8s %7s %12s" % ("", "median s", "CPU s", "peak RSS MB"))
+        problems = break_problems(want, kinds, opened)
+        if problems:
+            bd.fail("; ".join(problems))
+        print("%-13s %8s %7s %12s" % ("", "median s", "CPU s", "peak RSS MB"))
         for j in (alone, both):
-            print("%-12s %8.2f %7.2f %12s" % (j.name, statistics.median(j.secs),
+            print("%-13s %8.2f %7.2f %12s" % (j.name, statistics.median(j.secs),
                                               statistics.median(j.cpu), bd.fmt_mb(max(j.rss))))
-        print("settle+ledger/settle wall time %.2fx, peak RSS %.2fx (target <= ~2x, RSS < 256 MB)"
-              % (statistics.median(both.secs) / statistics.median(alone.secs),
+        ratio = statistics.median(both.secs) / statistics.median(alone.secs)
+        print("settle+ledger/settle wall time %.2fx, CPU time %.2fx, peak RSS %.2fx "
+              "(target <= ~2x, RSS < 256 MB)"
+              % (ratio, statistics.median(both.cpu) / statistics.median(alone.cpu),
                  max(both.rss) / max(alone.rss)))
+        return {"matched": matched, "breaks": kinds, "open": opened, "ratio": ratio,
+                "rss": max(both.rss)}
     finally:
         shutil.rmtree(work, ignore_errors=True)

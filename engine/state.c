@@ -135,6 +135,8 @@ static const char *const migrations[] = {
     "  run_id INTEGER NOT NULL);"
     "CREATE INDEX recon_breaks_day ON recon_breaks(partner, ledger, day);"
     "ALTER TABLE statements ADD COLUMN recon_status TEXT;",
+    /* 12: the number of reconciliation breaks a statement was settled with (summaries) */
+    "ALTER TABLE statements ADD COLUMN recon_breaks INTEGER;",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

@@ -246,6 +246,9 @@ typedef struct statement_row {
     int64_t ggr, payable, carry_in, carry_out, transactions, duplicates, rejected;
     int exponent;
     const char *rules_sha256, *config_sha256, *json_sha256;
+    const char *recon_status;  /* the worst reconciliation status (held, waiting,
+                                * within_tolerance, clean); NULL when not reconciled */
+    int64_t recon_breaks;      /* breaks over every ledger */
 } statement_row;
 int state_statement_put(state *s, const statement_row *r);
 /* Looks a statement up; *found false when none. Row strings valid until the next call. */
@@ -298,8 +301,9 @@ int state_seen_add(state *s, const char *partner, int64_t file_id, int64_t chunk
 int state_seen_load(state *s, const char *partner, int32_t since_day,
                     int (*fn)(void *ctx, const unsigned char *entry), void *ctx);
 
-/* first_day of a partner's held statements (retried every run) and provisional ones whose
- * last day is before `before_day` (their grace has passed). */
+/* first_day of a partner's held statements (retried every run), of open ones whose
+ * reconciliation is held or waiting (settled again until it is not), and of provisional
+ * ones whose last day is before `before_day` (their grace has passed). */
 int state_statements_due(state *s, const char *partner, int32_t before_day,
                          int (*fn)(void *ctx, int32_t first_day), void *ctx);
 

@@ -92,6 +92,14 @@ static int add_input(void *ctx, const char *path, const char *sha)
     return 0;
 }
 
+/* The scope of st's reconciliation with the partner's i-th ledger. */
+static recon_scope recon_scope_of(const run_ctx *rc, const partner_config *pc, size_t i,
+                                  const statement *st)
+{
+    return (recon_scope){rc->cfg, pc, &pc->reconcile[i], st->agg->first_day, st->agg->last_day,
+                         rc->today, rc->fx, pc->currency};
+}
+
 /* The statement's reconciliation with each ledger the partner lists (recon_period). -1 on
  * state failure. */
 static int build_recon(run_ctx *rc, const partner_config *pc, statement *st)
@@ -101,8 +109,7 @@ static int build_recon(run_ctx *rc, const partner_config *pc, statement *st)
         return 0;
     st->recon = xcalloc(pc->n_reconcile, sizeof *st->recon);
     for (size_t i = 0; i < pc->n_reconcile; i++) {
-        recon_scope sc = {rc->cfg, pc, &pc->reconcile[i], st->agg->first_day, st->agg->last_day,
-                          rc->today, rc->fx, pc->currency};
+        recon_scope sc = recon_scope_of(rc, pc, i, st);
         if (recon_period(rc->st, &sc, &st->recon[i], err, sizeof err) != 0)
             return -1;
         st->n_recon++;
@@ -276,8 +283,38 @@ static void print_statement(const statement *st)
            st->hold_reason ? "  held: " : "", st->hold_reason ? st->hold_reason : "");
 }
 
+/* Streams one break into reconciliation.csv (recon_break_fn). */
+static int write_break(void *ctx, const recon_break *b)
+{
+    return recon_csv_row(ctx, b) != 0;
+}
+
+/* Stages <reports>/<period>/<partner>/reconciliation.csv: every break of every ledger the
+ * partner is reconciled with, per ledger in config order. 0, or -1 with err. */
+static int write_recon_csv(run_ctx *rc, const partner_config *pc, const statement *st,
+                           char *err, size_t errlen)
+{
+    csv_stream *w = recon_csv_begin(rc->cfg->paths.reports, st->agg->label, pc->id, err, errlen);
+    if (!w)
+        return -1;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < pc->n_reconcile; i++) {
+        recon_scope sc = recon_scope_of(rc, pc, i, st);
+        r = recon_period_breaks(rc->st, &sc, write_break, w, err, errlen);
+        if (r > 0)
+            snprintf(err, errlen, "cannot write the reconciliation of %s %s", pc->id,
+                     st->agg->label);
+    }
+    if (r != 0) {
+        csv_stream_abort(w);
+        return -1;
+    }
+    return csv_stream_end(w, &rc->written, err, errlen);
+}
+
 /* Writes and records one settled statement. */
-static int issue_statement(run_ctx *rc, statement *st, char *err, size_t errlen)
+static int issue_statement(run_ctx *rc, const partner_config *pc, statement *st, char *err,
+                           size_t errlen)
 {
     char *json = statement_to_json(st);
     unsigned char d[32];
@@ -287,7 +324,8 @@ static int issue_statement(run_ctx *rc, statement *st, char *err, size_t errlen)
     free(json);
     if (rc->dry_run)
         print_statement(st);
-    else if (report_statement(rc->cfg->paths.reports, st, &rc->written, err, errlen) != 0)
+    else if (report_statement(rc->cfg->paths.reports, st, &rc->written, err, errlen) != 0 ||
+             (pc->n_reconcile && write_recon_csv(rc, pc, st, err, errlen) != 0))
         return -1;
     statement_row row = statement_row_of(st, sha);
     if (state_statement_put(rc->st, &row) != 0) {
@@ -367,7 +405,7 @@ static int settle_period(run_ctx *rc, const run_period *rp, char *err, size_t er
     if (result == 0 && st.status != ST_HELD)
         result = run_recon_hold(rc, pc, &st);
     if (result == 0)
-        result = issue_statement(rc, &st, err, errlen);
+        result = issue_statement(rc, pc, &st, err, errlen);
     else
         snprintf(err, errlen, "%s", state_error(rc->st));
     statement_free(&st);

@@ -57,6 +57,8 @@ typedef struct summary_row {
     const char *partner, *kind, *currency, *status, *hold_reason; /* borrowed; hold_reason may be NULL */
     int exponent;
     int64_t ggr, payable, carry_out, transactions, duplicates, rejected;
+    const char *recon_status;    /* borrowed; NULL when the partner is not reconciled */
+    int64_t recon_breaks;        /* reconciliation breaks over its ledgers */
 } summary_row;
 
 /*

@@ -435,7 +435,8 @@ static int add_summary_row(void *ctx, const statement_row *r)
     (*rows)[(*n)++] = (summary_row){xstrdup(r->partner), xstrdup(r->kind), xstrdup(r->currency),
                                     xstrdup(r->status), xstrdup(r->hold_reason), r->exponent,
                                     r->ggr, r->payable, r->carry_out, r->transactions,
-                                    r->duplicates, r->rejected};
+                                    r->duplicates, r->rejected, xstrdup(r->recon_status),
+                                    r->recon_breaks};
     return 0;
 }
 
@@ -448,6 +449,7 @@ static void free_summary_rows(summary_row *rows, size_t n)
         free((char *)rows[i].currency);
         free((char *)rows[i].status);
         free((char *)rows[i].hold_reason);
+        free((char *)rows[i].recon_status);
     }
     free(rows);
 }

@@ -226,6 +226,9 @@ int state_input_rows(state *s, const char *partner, const char *sha256, int32_t 
 
 /* Adds the run's cells and duplicate counts of one partner into the store. */
 int state_cells_add(state *s, const char *partner, const cell_map *m);
+/* Records that `ledger` is a ledger's id (ledger_ids, migration 12: `settle status` lists
+ * it under ledgers, not partners). -1 on failure. */
+int state_ledger_mark(state *s, const char *ledger);
 /* Adds a ledger file's sums into ledger_cells (migration 11): the map's category
  * strings are the owners' partner ids; its duplicate counts are not kept. -1 on failure. */
 int state_ledger_cells_add(state *s, const char *ledger, const cell_map *m);

@@ -1,7 +1,8 @@
 /*
  * state_status_partner.c - the per-partner sections of `settle status`: files
- * processed, quarantined and with control-total mismatches, the statements by
- * status (held ones with their reason), the periods and the approvals. Read
+ * processed, quarantined and with control-total mismatches, the open
+ * reconciliation items per ledger, the statements by status (held ones with
+ * their reason), the periods and the approvals; then the ledgers (their files). Read
  * only, inside state_status.c's read transaction; queries record failures in
  * the status_ctx (state_status_int.h).
  */
@@ -279,23 +280,9 @@ static void partner_approvals(status_ctx *c, const char *partner)
         jw_close(&c->w, ']');
 }
 
-/* True when the state has table `name` (a store of an older schema, read only, may not). */
-static bool has_table(status_ctx *c, const char *name)
-{
-    return status_count_of(c, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?1",
-                           name) > 0;
-}
-
 /* Per partner: the open reconciliation items per ledger and side, with the oldest day. */
 static void partner_recon(status_ctx *c, const char *partner)
 {
-    if (!has_table(c, "recon_open_days")) {
-        if (c->json) {
-            jw_open(&c->w, "reconciliation", '[');
-            jw_close(&c->w, ']');
-        }
-        return;
-    }
     sqlite3_stmt *st = status_prep_partner(
         c, "SELECT ledger, coalesce(sum(CASE side WHEN 0 THEN count END),0), "
            "coalesce(sum(CASE side WHEN 1 THEN count END),0), min(day) FROM recon_open_days "
@@ -359,13 +346,8 @@ static void section_ids(status_ctx *c, const char *sql, bool ledgers)
 /* (b) and (c): every partner the state knows, in id order, then every ledger. */
 void status_section_partners(status_ctx *c)
 {
-    bool ledgers = has_table(c, "ledger_ids");
-    section_ids(c, ledgers ? "SELECT partner FROM files UNION SELECT partner FROM statements "
-                             "UNION SELECT partner FROM rejects UNION SELECT partner FROM "
-                             "approvals EXCEPT SELECT id FROM ledger_ids ORDER BY 1"
-                           : "SELECT partner FROM files UNION SELECT partner FROM statements "
-                             "UNION SELECT partner FROM rejects UNION SELECT partner FROM "
-                             "approvals ORDER BY 1", false);
-    section_ids(c, ledgers ? "SELECT id FROM ledger_ids ORDER BY 1"
-                           : "SELECT NULL WHERE 0", true);
+    section_ids(c, "SELECT partner FROM files UNION SELECT partner FROM statements "
+                   "UNION SELECT partner FROM rejects UNION SELECT partner FROM approvals "
+                   "EXCEPT SELECT id FROM ledger_ids ORDER BY 1", false);
+    section_ids(c, "SELECT id FROM ledger_ids ORDER BY 1", true);
 }

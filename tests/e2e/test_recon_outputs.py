@@ -15,16 +15,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from harness import Workspace, check, check_eq, done, test
+from harness import SETTLE_UTC_EUR, Workspace, check, check_eq, done, test
 
-CONFIG = """\
-settle:
-  timezone: UTC
-  currency: EUR
-  paths: { inbox: inbox, state: var/state, reports: var/reports, audit: var/audit,
-           quarantine: var/quarantine, metrics: var/metrics }
-fx: { rates: rates.csv }
-partners:
+CONFIG = SETTLE_UTC_EUR.replace("partners:\n", "fx: { rates: rates.csv }\npartners:\n") + """\
   ps:
     files: "*.csv"
     fields: { id: id, time: time, type: type, amount: amount, currency: cur, game: game }

@@ -112,7 +112,8 @@ class Model:
 
     def brk(self, kind, id_, day, cur, lcur, pa, la, pf, lf):
         diff = "" if pa is None or la is None or cur != lcur else fmt(pa - la)
-        self.rows.append({"ledger": "wallet", "kind": kind, "id": csv_cell(id_), "day": str(day),
+        self.rows.append({"_id": id_, "ledger": "wallet", "kind": kind, "id": csv_cell(id_),
+                          "day": str(day),
                           "currency": cur if cur == lcur else cur + "/" + lcur,
                           "partner_amount": "" if pa is None else fmt(pa),
                           "ledger_amount": "" if la is None else fmt(la),
@@ -137,7 +138,9 @@ class Model:
         return out
 
     def sorted_rows(self):
-        return sorted(self.rows, key=lambda r: (r["day"], r["kind"], r["id"].encode()))
+        """By day, kind and the id as sent (bytewise), without the sort key."""
+        rows = sorted(self.rows, key=lambda r: (r["day"], r["kind"], r["_id"].encode()))
+        return [{k: v for k, v in r.items() if k != "_id"} for r in rows]
 
 
 def model_transaction(prows, lrows, today, window=1, wait=2):

@@ -1,5 +1,5 @@
 /*
- * recon_int.h - private to recon_items.c and recon_match.c: the item record
+ * recon_int.h - private to recon_items.c, recon_match.c and recon_period.c: the item record
  * (one encoding for the scratch files and for the open items kept in the
  * state), and reading one source's partition back from the collector.
  */

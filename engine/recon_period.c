@@ -32,6 +32,7 @@ typedef struct rp_day {
     int64_t pt, pc, lt, lc;
 } rp_day;
 
+/* One recon_period or recon_period_breaks call (everything owned is freed before it returns). */
 typedef struct rp_ctx {
     state *st;
     const recon_scope *sc;
@@ -41,9 +42,8 @@ typedef struct rp_ctx {
     size_t n_acc, cap_acc;
     rp_day *g;               /* daily: the group being read */
     size_t n_g, cap_g;
-    char *game, cur[4];        /* daily: the group's key (game owned) */
+    char *game, cur[4];      /* daily: the group's key (game owned) */
     int type;
-    bool open_group;
     int failed;              /* -1 after a state failure */
 } rp_ctx;
 

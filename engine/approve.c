@@ -1,13 +1,16 @@
 /*
  * approve.c - `settle approve --partner ID --period P --reason TEXT`: an
  * operator has reviewed a statement held because a file's control totals did
- * not match, and releases it. Who (the operating-system account, never an
+ * not match, or because its reconciliation with a ledger has more breaks than
+ * tolerated (docs/reconciliation.md section 3), and releases it. Who (the operating-system account, never an
  * environment variable), when and why are stored and audited; the next
  * `settle run` issues the statement (held statements are settled again on
  * every run) and shows the approval in it (SPEC section 11).
  *
- * Only control-total holds can be approved: a missing FX rate or a failing
- * rule has no figures to approve; its cause must be fixed instead.
+ * Only control-total and reconciliation holds can be approved: a missing FX
+ * rate or a failing rule has no figures to approve; its cause must be fixed
+ * instead. A reconciliation approval releases exactly the hold it names: a
+ * later run with other breaks holds the statement again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,14 @@
 #include "timefmt.h"
 
 #define APPROVE_CONTROL_PREFIX "control totals do not match"
+#define APPROVE_RECON_PREFIX "reconciliation with "
+
+/* True when a hold with this reason may be approved. */
+static bool approvable(const char *hold)
+{
+    return hold && (strncmp(hold, APPROVE_CONTROL_PREFIX, strlen(APPROVE_CONTROL_PREFIX)) == 0 ||
+                    strncmp(hold, APPROVE_RECON_PREFIX, strlen(APPROVE_RECON_PREFIX)) == 0);
+}
 
 /* Loads the config and checks the partner exists; prints why not. 0 or -1. */
 static int approve_config(const char *path, const char *partner, settle_config *cfg)
@@ -35,7 +46,8 @@ static int approve_config(const char *path, const char *partner, settle_config *
     return rc;
 }
 
-/* Checks the statement is held by control totals; prints why not. 0, or an exit code. */
+/* Checks the statement is held by control totals or reconciliation; prints why not. 0, or an
+ * exit code. */
 static int approve_check(state *s, const char *partner, const char *period, char **reason)
 {
     statement_row row;
@@ -47,10 +59,10 @@ static int approve_check(state *s, const char *partner, const char *period, char
     if (strcmp(row.status, "held") != 0)
         return fprintf(stderr, "settle: %s %s is %s, not held; nothing to approve\n", partner,
                        period, row.status), EXIT_USAGE;
-    if (!row.hold_reason || strncmp(row.hold_reason, APPROVE_CONTROL_PREFIX,
-                                    strlen(APPROVE_CONTROL_PREFIX)) != 0)
-        return fprintf(stderr, "settle: %s %s is held because: %s\nOnly control-total holds "
-                       "can be approved; fix the cause and run again\n", partner, period,
+    if (!approvable(row.hold_reason))
+        return fprintf(stderr, "settle: %s %s is held because: %s\nOnly control-total and "
+                       "reconciliation holds can be approved; fix the cause and run again\n",
+                       partner, period,
                        row.hold_reason ? row.hold_reason : "(no reason)"), EXIT_USAGE;
     *reason = xstrdup(row.hold_reason);
     return 0;

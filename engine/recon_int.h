@@ -1,8 +1,8 @@
 /*
- * recon_int.h - private to recon_items.c, recon_group.c and recon_match.c:
- * the item record of the open items kept in the state, the compact record of
- * the scratch files, reading one source's partition back from the collector,
- * and grouping a partition's items by key.
+ * recon_int.h - private to recon_items.c, recon_group.c, recon_match.c and
+ * recon_period.c: the item record of the open items kept in the state, the
+ * compact record of the scratch files, reading one source's partition back
+ * from the collector, and grouping a partition's items by key.
  */
 #ifndef SETTLE_RECON_INT_H
 #define SETTLE_RECON_INT_H

@@ -57,6 +57,8 @@ typedef struct summary_row {
     const char *partner, *kind, *currency, *status, *hold_reason; /* borrowed; hold_reason may be NULL */
     int exponent;
     int64_t ggr, payable, carry_out, transactions, duplicates, rejected;
+    const char *recon_status;    /* borrowed; NULL when the partner is not reconciled */
+    int64_t recon_breaks;        /* reconciliation breaks over its ledgers */
 } summary_row;
 
 /*
@@ -73,7 +75,7 @@ int report_summary(const char *reports_dir, const char *label, const summary_row
  * partner,file,line,day,id,reason,detail,raw  (day: the row's own business
  * day, YYYY-MM-DD, empty when unknown)
  */
-typedef struct exceptions_writer exceptions_writer;
+typedef struct csv_stream exceptions_writer;
 /* NULL with a reason in err when the temp file cannot be created. */
 exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, char *err,
                                     size_t errlen);
@@ -84,6 +86,29 @@ int exceptions_row(exceptions_writer *w, const char *partner, const char *file, 
 int exceptions_end(exceptions_writer *w, path_list *written, char *err, size_t errlen);
 /* Removes the temp file and frees w. */
 void exceptions_abort(exceptions_writer *w);
+
+/*
+ * A CSV file written row by row like exceptions.csv (report_exceptions.c):
+ * staged beside its final path, made durable and listed by csv_stream_end
+ * (w freed; -1 with err and the temp removed on failure), or removed by
+ * csv_stream_abort.
+ */
+typedef struct csv_stream csv_stream;
+int csv_stream_end(csv_stream *w, path_list *written, char *err, size_t errlen);
+void csv_stream_abort(csv_stream *w);
+
+/*
+ * <reports_dir>/<label>/<partner>/reconciliation.csv (report_recon.c,
+ * docs/reconciliation.md section 4), one row per break as recon_period_breaks
+ * hands them. Header: ledger,kind,id,day,currency,partner_amount,
+ * ledger_amount,difference,partner_file,ledger_file. NULL with err when the
+ * names are not plain or the file cannot be created; recon_csv_row is 0, or
+ * -1 after a failed write (then csv_stream_end fails too).
+ */
+struct recon_break;
+csv_stream *recon_csv_begin(const char *reports_dir, const char *label, const char *partner,
+                            char *err, size_t errlen);
+int recon_csv_row(csv_stream *w, const struct recon_break *b);
 
 /* CSV cell writer used by all CSV outputs: quotes as needed and defuses formulas. */
 void csv_add_cell(sbuf *b, const char *s, size_t n);

@@ -1,9 +1,10 @@
 /*
- * report_exceptions.c - exceptions.csv of one period label, streamed: rows
- * go into a buffer flushed with write(2) every 64 KiB to a temp file beside
- * the final one, so memory stays bounded however many rows are rejected.
- * exceptions_end makes it durable and renames it into place; until then no
- * partial exceptions.csv is ever visible.
+ * report_exceptions.c - CSV files streamed (csv_stream: exceptions.csv of
+ * one period label, and reconciliation.csv, report_recon.c): rows go into a
+ * buffer flushed with write(2) every 64 KiB to the staged file beside the
+ * final one, so memory stays bounded however many rows there are.
+ * csv_stream_end makes it durable and stages it; until the run publishes it
+ * no partial file is ever visible.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,17 +19,17 @@
 
 #define EXC_FLUSH_AT (64 * 1024)
 
-struct exceptions_writer {
-    char *dir;   /* owned; <reports>/<label> */
-    char *tmp;   /* owned; <dir>/.exceptions.csv.tmp (fixed: one run at a time) */
-    char *path;  /* owned; <dir>/exceptions.csv */
+struct csv_stream {
+    char *dir;   /* owned; the file's folder */
+    char *tmp;   /* owned; <dir>/.<name>.tmp (fixed: one run at a time) */
+    char *path;  /* owned; <dir>/<name> */
     int fd;      /* open temp file */
     int error;   /* errno of the first failed write, 0 when none */
     sbuf buf;    /* rows not yet written */
 };
 
 /* Frees the writer and its strings (the fd must be closed already). */
-static void exc_free(exceptions_writer *w)
+static void exc_free(csv_stream *w)
 {
     free(w->dir);
     free(w->tmp);
@@ -38,7 +39,7 @@ static void exc_free(exceptions_writer *w)
 }
 
 /* Writes the buffer to the temp file and empties it; remembers the first error. */
-static int exc_flush(exceptions_writer *w)
+static int exc_flush(csv_stream *w)
 {
     const char *p = w->buf.buf;
     size_t n = w->buf.len;
@@ -58,28 +59,24 @@ static int exc_flush(exceptions_writer *w)
 }
 
 /* Appends one CSV cell from a possibly NULL string (NULL is an empty cell). */
-static void exc_cell(sbuf *b, const char *s, bool last)
+void csv_stream_cell(csv_stream *w, const char *s, bool last)
 {
     if (s)
-        csv_add_cell(b, s, strlen(s));
-    sbuf_addc(b, last ? '\n' : ',');
+        csv_add_cell(&w->buf, s, strlen(s));
+    sbuf_addc(&w->buf, last ? '\n' : ',');
 }
 
 /*
- * Creates <reports_dir>/<label>/ and the temp file (mode 0640) and buffers
- * the header. NULL with a reason in err when the label is not a plain name
- * or the directory or file cannot be created (nothing is left behind).
+ * Creates `dir` and its staged file for `name` (mode 0640) and buffers the
+ * header line (without its newline). NULL with a reason in err when the
+ * directory or file cannot be created (nothing is left behind).
  */
-exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, char *err,
-                                    size_t errlen)
+csv_stream *csv_stream_begin(const char *dir, const char *name, const char *header, char *err,
+                             size_t errlen)
 {
-    if (!rep_name_ok(label)) {
-        rep_err(err, errlen, "exceptions: period \"%s\" is not a plain name", label ? label : "");
-        return NULL;
-    }
-    exceptions_writer *w = xcalloc(1, sizeof *w);
-    w->dir = path_join(reports_dir, label);
-    w->path = path_join(w->dir, "exceptions.csv");
+    csv_stream *w = xcalloc(1, sizeof *w);
+    w->dir = xstrdup(dir);
+    w->path = path_join(w->dir, name);
     w->tmp = staged_path(w->path);
     if (mkdir_p(w->dir) != 0 ||
         (w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
@@ -88,7 +85,31 @@ exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, 
         return NULL;
     }
     fchmod(w->fd, 0640); /* exact mode whatever the umask */
-    sbuf_adds(&w->buf, "partner,file,line,day,id,reason,detail,raw\n");
+    sbuf_adds(&w->buf, header);
+    sbuf_addc(&w->buf, '\n');
+    return w;
+}
+
+int csv_stream_row_end(csv_stream *w)
+{
+    if (w->buf.len >= EXC_FLUSH_AT || w->error)
+        return exc_flush(w);
+    return 0;
+}
+
+/* Creates <reports_dir>/<label>/ and its staged exceptions.csv; NULL with a reason in err
+ * when the label is not a plain name or nothing can be created. */
+exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, char *err,
+                                    size_t errlen)
+{
+    if (!rep_name_ok(label)) {
+        rep_err(err, errlen, "exceptions: period \"%s\" is not a plain name", label ? label : "");
+        return NULL;
+    }
+    char *dir = path_join(reports_dir, label);
+    csv_stream *w = csv_stream_begin(dir, "exceptions.csv",
+                                     "partner,file,line,day,id,reason,detail,raw", err, errlen);
+    free(dir);
     return w;
 }
 
@@ -98,7 +119,7 @@ exceptions_writer *exceptions_begin(const char *reports_dir, const char *label, 
  * 64 KiB. 0, or -1 after a failed write (then exceptions_end fails too; call
  * exceptions_abort or _end).
  */
-int exceptions_row(exceptions_writer *w, const char *partner, const char *file, uint64_t line,
+int exceptions_row(csv_stream *w, const char *partner, const char *file, uint64_t line,
                    int32_t day, const char *id, const char *reason, const char *detail,
                    const char *raw)
 {
@@ -107,21 +128,14 @@ int exceptions_row(exceptions_writer *w, const char *partner, const char *file, 
         snprintf(num, sizeof num, "%" PRIu64, line);
     if (day != INT32_MIN)
         date_format(day, date);
-    exc_cell(&w->buf, partner, false);
-    exc_cell(&w->buf, file, false);
-    exc_cell(&w->buf, num, false);
-    exc_cell(&w->buf, date, false);
-    exc_cell(&w->buf, id, false);
-    exc_cell(&w->buf, reason, false);
-    exc_cell(&w->buf, detail, false);
-    exc_cell(&w->buf, raw, true);
-    if (w->buf.len >= EXC_FLUSH_AT || w->error)
-        return exc_flush(w);
-    return 0;
+    const char *cells[] = {partner, file, num, date, id, reason, detail, raw};
+    for (size_t i = 0; i < 8; i++)
+        csv_stream_cell(w, cells[i], i == 7);
+    return csv_stream_row_end(w);
 }
 
 /* Flushes, fsyncs and closes the temp file; 0, or -1 with errno set (fd closed). */
-static int exc_finish_file(exceptions_writer *w)
+static int exc_finish_file(csv_stream *w)
 {
     if (exc_flush(w) == 0 && fsync(w->fd) != 0)
         w->error = errno;
@@ -133,11 +147,11 @@ static int exc_finish_file(exceptions_writer *w)
 }
 
 /*
- * Makes the staged exceptions.csv durable: flush, fsync, close; lists it in
- * written with its SHA-256 and frees w. On failure -1 with a reason in err,
- * the temp file removed, w freed.
+ * Makes the staged file durable: flush, fsync, close; lists it in written
+ * with its SHA-256 and frees w. On failure -1 with a reason in err, the temp
+ * file removed, w freed.
  */
-int exceptions_end(exceptions_writer *w, path_list *written, char *err, size_t errlen)
+int csv_stream_end(csv_stream *w, path_list *written, char *err, size_t errlen)
 {
     unsigned char d[32];
     int rc = exc_finish_file(w);
@@ -156,11 +170,21 @@ int exceptions_end(exceptions_writer *w, path_list *written, char *err, size_t e
 }
 
 /* Closes and removes the temp file and frees w; the final file is untouched. NULL is a no-op. */
-void exceptions_abort(exceptions_writer *w)
+void csv_stream_abort(csv_stream *w)
 {
     if (!w)
         return;
     close(w->fd);
     unlink(w->tmp);
     exc_free(w);
+}
+
+int exceptions_end(exceptions_writer *w, path_list *written, char *err, size_t errlen)
+{
+    return csv_stream_end(w, written, err, errlen);
+}
+
+void exceptions_abort(exceptions_writer *w)
+{
+    csv_stream_abort(w);
 }

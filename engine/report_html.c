@@ -183,6 +183,7 @@ void rep_statement_html(sbuf *b, const statement *st)
     sth_alerts(b, st);
     sth_settlement(b, st);
     sth_restatements(b, st);
+    rep_recon_html(b, st);
     sth_aggregates(b, p);
     sth_groups(b, "By category", p->by_category, p->n_category);
     sth_groups(b, "By game", p->by_game, p->n_game);

@@ -31,7 +31,7 @@ static void stmt_json_ggr(jw *w, const agg_sums *s, int exponent)
 }
 
 /* Writes "total" and "count" per canonical type, then "ggr" and "transactions". */
-static void stmt_json_sums(jw *w, const agg_sums *s, int exponent)
+void rep_json_sums(jw *w, const agg_sums *s, int exponent)
 {
     jw_open(w, "total", '{');
     for (int t = 0; t < TX_TYPE_COUNT; t++)
@@ -53,7 +53,7 @@ static void stmt_json_groups(jw *w, const char *name, const agg_group *g, size_t
         jw_open(w, g[i].key ? g[i].key : "", '{');
         if (with_exp)
             jw_int(w, "exponent", g[i].exponent);
-        stmt_json_sums(w, &g[i].s, g[i].exponent);
+        rep_json_sums(w, &g[i].s, g[i].exponent);
         jw_close(w, '}');
     }
     jw_close(w, '}');
@@ -63,7 +63,7 @@ static void stmt_json_groups(jw *w, const char *name, const agg_group *g, size_t
 static void stmt_json_aggregates(jw *w, const period_agg *p)
 {
     jw_open(w, "aggregates", '{');
-    stmt_json_sums(w, &p->total, p->exponent);
+    rep_json_sums(w, &p->total, p->exponent);
     jw_int(w, "duplicates", p->duplicates);
     jw_int(w, "rejected", p->rejected);
     stmt_json_groups(w, "by_category", p->by_category, p->n_category, false);
@@ -236,6 +236,7 @@ char *statement_to_json(const statement *st)
     stmt_json_fx(&w, st->agg);
     stmt_json_result(&w, st);
     stmt_json_restatements(&w, st);
+    rep_recon_json(&w, st);
     stmt_json_provenance(&w, st);
     jw_close(&w, '}');
     jw_end(&w);

@@ -24,6 +24,8 @@ typedef struct sum_ctx {
     const char *label;
     const summary_row *rows;
     size_t n_rows, held;
+    size_t reconciled, recon_held;  /* partners reconciled; of them, held by reconciliation */
+    int64_t recon_breaks;           /* their breaks */
     sum_total *totals;
     size_t n_totals;
 } sum_ctx;
@@ -64,12 +66,19 @@ static void sum_ctx_init(sum_ctx *c, const char *label, const summary_row *rows,
     c->rows = rows;
     c->n_rows = n;
     c->held = 0;
+    c->reconciled = c->recon_held = 0;
+    c->recon_breaks = 0;
     c->totals = xcalloc(n ? n : 1, sizeof *c->totals);
     c->n_totals = 0;
     for (size_t i = 0; i < n; i++) {
         const summary_row *r = &rows[i];
         bool held = r->status && strcmp(r->status, "held") == 0;
         c->held += held;
+        if (r->recon_status) {
+            c->reconciled++;
+            c->recon_breaks += r->recon_breaks;
+            c->recon_held += held && strcmp(r->recon_status, "held") == 0;
+        }
         if (held)
             continue; /* a held statement pays nothing yet: left out of the totals */
         sum_total *t = sum_total_for(c, r);
@@ -238,7 +247,11 @@ static void sum_txt(sbuf *b, const sum_ctx *c)
 {
     char *label = sum_clean(c->label);
     sbuf_addf(b, "settle summary for period %s\n", label);
-    sbuf_addf(b, "partners: %zu, held: %zu\n\n", c->n_rows, c->held);
+    sbuf_addf(b, "partners: %zu, held: %zu\n", c->n_rows, c->held);
+    if (c->reconciled)
+        sbuf_addf(b, "reconciled: %zu, breaks: %" PRId64 ", held by reconciliation: %zu\n",
+                  c->reconciled, c->recon_breaks, c->recon_held);
+    sbuf_addc(b, '\n');
     free(label);
     sum_txt_table(b, sum_txt_partner_cells(c), c->n_rows + 1, SUM_COLS, 0x3f0u);
     if (c->held)
@@ -266,6 +279,12 @@ static void sum_json_row(jw *w, const summary_row *r)
     jw_int(w, "duplicates", r->duplicates);
     jw_int(w, "rejected", r->rejected);
     jw_str(w, "hold_reason", r->hold_reason);
+    if (r->recon_status) {
+        jw_open(w, "reconciliation", '{');
+        jw_str(w, "status", r->recon_status);
+        jw_int(w, "breaks", r->recon_breaks);
+        jw_close(w, '}');
+    }
     jw_close(w, '}');
 }
 
@@ -294,6 +313,13 @@ static void sum_json(sbuf *b, const sum_ctx *c)
     jw_str(&w, "period", c->label);
     jw_int(&w, "partners", (int64_t)c->n_rows);
     jw_int(&w, "held", (int64_t)c->held);
+    if (c->reconciled) {
+        jw_open(&w, "reconciliation", '{');
+        jw_int(&w, "partners", (int64_t)c->reconciled);
+        jw_int(&w, "breaks", c->recon_breaks);
+        jw_int(&w, "held", (int64_t)c->recon_held);
+        jw_close(&w, '}');
+    }
     jw_open(&w, "rows", '[');
     for (size_t i = 0; i < c->n_rows; i++)
         sum_json_row(&w, &c->rows[i]);
@@ -358,6 +384,9 @@ static void sum_html(sbuf *b, const sum_ctx *c)
     sbuf_adds(b, "<h1>Settlement summary: ");
     rep_html_elem(b, NULL, NULL, c->label);
     sbuf_addf(b, "</h1>\n<p class=\"meta\">%zu partners, %zu held</p>\n", c->n_rows, c->held);
+    if (c->reconciled)
+        sbuf_addf(b, "<p class=\"meta\">%zu reconciled, %" PRId64 " breaks, %zu held by "
+                     "reconciliation</p>\n", c->reconciled, c->recon_breaks, c->recon_held);
     if (c->held)
         sbuf_addf(b, "<div class=\"hold\"><strong>%zu statement%s held for review.</strong> "
                      "Release with <code>settle approve</code> after checking.</div>\n",

@@ -42,8 +42,23 @@ void rep_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((form
 int rep_write(const char *dir, const char *name, const sbuf *b, path_list *written, char *err,
               size_t errlen);
 
+/* ---- streamed CSV (report_exceptions.c) */
+/* Creates dir and the staged file of `name`, its first line the header; NULL with err. */
+csv_stream *csv_stream_begin(const char *dir, const char *name, const char *header, char *err,
+                             size_t errlen);
+/* Buffers one cell (NULL: empty; defused) and a ',' or, when last, a newline. */
+void csv_stream_cell(csv_stream *w, const char *s, bool last);
+/* Ends a row: flushes every 64 KiB. 0, or -1 after a failed write. */
+int csv_stream_row_end(csv_stream *w);
+
 /* ---- the three statement renderers (report_statement.c, report_html.c) */
 void rep_statement_csv(sbuf *b, const statement *st);
 void rep_statement_html(sbuf *b, const statement *st);
+/* "total", "count", "ggr" and "transactions" of s (report_statement.c). */
+void rep_json_sums(jw *w, const agg_sums *s, int exponent);
+/* The statement's "reconciliation" array and HTML section, when it is reconciled
+ * (report_recon.c). */
+void rep_recon_json(jw *w, const statement *st);
+void rep_recon_html(sbuf *b, const statement *st);
 
 #endif

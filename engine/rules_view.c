@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recon.h"
 #include "rules_int.h"
 
 #define RV_MAX_LABEL 1000 /* bytes of one statement line label */
@@ -100,6 +101,43 @@ static void rv_push_fx(lua_State *L, const period_agg *a)
     }
 }
 
+/* Pushes {count = n, amount = minor units}. */
+static void rv_push_recon_sum(lua_State *L, const recon_sum *s)
+{
+    lua_createtable(L, 0, 2);
+    rv_set_int(L, "count", s->count);
+    rv_set_int(L, "amount", s->amount);
+}
+
+/* Pushes the sequence of the statement's reconciliations, one per ledger (empty when the
+ * partner is not reconciled); see docs/rule-api.md. */
+static void rv_push_recon(lua_State *L, const statement *st)
+{
+    luaL_checkstack(L, 6, NULL);
+    lua_createtable(L, (int)st->n_recon, 0);
+    for (size_t i = 0; i < st->n_recon; i++) {
+        const recon_result *r = &st->recon[i];
+        lua_createtable(L, 0, 8);
+        rv_set_str(L, "ledger", r->ledger);
+        rv_set_str(L, "match", r->match == MATCH_DAILY ? "daily" : "transaction");
+        rv_push_recon_sum(L, &r->matched);
+        lua_setfield(L, -2, "matched");
+        lua_createtable(L, 0, RK_COUNT);
+        for (int k = 0; k < RK_COUNT; k++) {
+            rv_push_recon_sum(L, &r->breaks[k]);
+            lua_setfield(L, -2, recon_kind_name((recon_kind)k));
+        }
+        lua_setfield(L, -2, "breaks");
+        rv_set_int(L, "waiting", r->waiting);
+        rv_set_str(L, "status", recon_status_name(r->status));
+        rv_set_str(L, "reason", r->status == RS_HELD ? r->reason : NULL);
+        lua_createtable(L, 0, 6);
+        rv_set_sums(L, &r->ledger_totals);
+        lua_setfield(L, -2, "ledger_totals");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
 /* Sets the identity fields of p: partner, kind, period, days, currency. */
 static void rv_set_identity(lua_State *L, const statement *st)
 {
@@ -136,6 +174,8 @@ void rules_view_push_period(lua_State *L, const statement *st)
     lua_setfield(L, -2, "by_day");
     rv_push_fx(L, a);
     lua_setfield(L, -2, "fx");
+    rv_push_recon(L, st);
+    lua_setfield(L, -2, "reconciliation");
 }
 
 /* ---- params ----------------------------------------------------------- */

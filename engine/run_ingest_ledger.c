@@ -83,7 +83,11 @@ int run_ingest_ledger(run_ctx *rc, size_t li)
                   .owner_recon = xcalloc(rc->cfg->n_partners, sizeof *f.owner_recon)};
     for (size_t p = 0; p < rc->cfg->n_partners; p++)
         f.owner_recon[p] = rc->recon && recon_ledger_wanted(rc->cfg, li, p);
-    int r = run_ingest_source(rc, &f);
+    int r = state_ledger_mark(rc->st, lc->src.id);
+    if (r != 0)
+        fprintf(stderr, "settle: ledger %s: %s\n", lc->src.id, state_error(rc->st));
+    else
+        r = run_ingest_source(rc, &f);
     free(f.owner_recon);
     return r;
 }

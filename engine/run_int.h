@@ -114,6 +114,9 @@ void rows_totals(const rows_acc *a, run_totals *t);
 void rows_reset(rows_acc *a);
 /* Fills st->rows and every input's rows from the state; -1 on state failure. */
 int run_statement_rows(run_ctx *rc, const partner_config *pc, statement *st);
+/* Holds st when its reconciliation is held and not approved (run_settle.c). -1 on state
+ * failure. */
+int run_recon_hold(run_ctx *rc, const partner_config *pc, statement *st);
 /* Dry run: prints each partner's rejects of this run by reason code (stdout). */
 void run_print_rejects(const run_ctx *rc);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "recon.h"
 #include "run_int.h"
 #include "timefmt.h"
 
@@ -91,7 +92,32 @@ static int add_input(void *ctx, const char *path, const char *sha)
     return 0;
 }
 
-/* Builds the period's aggregates and inputs from the state. */
+/* The scope of st's reconciliation with the partner's i-th ledger. */
+static recon_scope recon_scope_of(const run_ctx *rc, const partner_config *pc, size_t i,
+                                  const statement *st)
+{
+    return (recon_scope){rc->cfg, pc, &pc->reconcile[i], st->agg->first_day, st->agg->last_day,
+                         rc->today, rc->fx, pc->currency};
+}
+
+/* The statement's reconciliation with each ledger the partner lists (recon_period). -1 on
+ * state failure. */
+static int build_recon(run_ctx *rc, const partner_config *pc, statement *st)
+{
+    char err[256];
+    if (pc->n_reconcile == 0)
+        return 0;
+    st->recon = xcalloc(pc->n_reconcile, sizeof *st->recon);
+    for (size_t i = 0; i < pc->n_reconcile; i++) {
+        recon_scope sc = recon_scope_of(rc, pc, i, st);
+        if (recon_period(rc->st, &sc, &st->recon[i], err, sizeof err) != 0)
+            return -1;
+        st->n_recon++;
+    }
+    return 0;
+}
+
+/* Builds the period's aggregates, reconciliation and inputs from the state. */
 static int build_statement(run_ctx *rc, const run_period *rp, statement *st)
 {
     const partner_config *pc = &rc->cfg->partners[rp->partner];
@@ -107,6 +133,7 @@ static int build_statement(run_ctx *rc, const run_period *rp, statement *st)
     snprintf(st->rules_sha256, sizeof st->rules_sha256, "%s", rc->rules_sha[rp->partner]);
     sha256_hex(rc->cfg->sha256, st->config_sha256);
     if (state_carry_before(rc->st, pc->id, rp->first_day, &st->agg->carry_in) != 0 ||
+        build_recon(rc, pc, st) != 0 ||
         state_period_inputs(rc->st, pc->id, st->agg->first_day, st->agg->last_day, add_input,
                             st) != 0)
         return -1;
@@ -145,6 +172,56 @@ int run_control_hold(run_ctx *rc, const partner_config *pc, statement *st)
     return r;
 }
 
+/*
+ * Holds st when a reconciliation is held (its reasons joined by "; "), unless
+ * `settle approve` released exactly that hold for the period (more breaks since
+ * then hold it again). -1 on state failure.
+ */
+int run_recon_hold(run_ctx *rc, const partner_config *pc, statement *st)
+{
+    sbuf b;
+    sbuf_init(&b);
+    for (size_t i = 0; i < st->n_recon; i++)
+        if (st->recon[i].status == RS_HELD && st->recon[i].reason)
+            sbuf_addf(&b, "%s%s", b.len ? "; " : "", st->recon[i].reason);
+    if (b.len == 0)
+        return sbuf_free(&b), 0;
+    statement_approval a;
+    bool approved = false;
+    int r = state_approval_get(rc->st, pc->id, st->agg->label, &a, &approved);
+    if (r == 0 && approved && a.hold_reason && strcmp(a.hold_reason, b.buf) == 0) {
+        if (!st->approval) { /* the statement says who released it and why */
+            st->approval = xmalloc(sizeof *st->approval);
+            *st->approval = a;
+        } else
+            statement_approval_free(&a);
+        sbuf_free(&b);
+        return 0;
+    }
+    if (r == 0 && approved)
+        statement_approval_free(&a);
+    if (r == 0) {
+        st->status = ST_HELD;
+        st->hold_reason = sbuf_take(&b);
+    }
+    sbuf_free(&b);
+    return r;
+}
+
+/* The worst reconciliation status of st (NULL when it is not reconciled) and its breaks. */
+static const char *recon_status_of(const statement *st, int64_t *breaks)
+{
+    recon_status worst = RS_CLEAN;
+    *breaks = 0;
+    for (size_t i = 0; i < st->n_recon; i++) {
+        if (st->recon[i].status > worst)
+            worst = st->recon[i].status;
+        for (int k = 0; k < RK_COUNT; k++)
+            *breaks += st->recon[i].breaks[k].count;
+    }
+    return st->n_recon ? recon_status_name(worst) : NULL;
+}
+
 /* Runs the rule, or holds the statement when the data cannot be trusted. */
 static void apply_rule(run_ctx *rc, const run_period *rp, statement *st)
 {
@@ -170,15 +247,17 @@ static void apply_rule(run_ctx *rc, const run_period *rp, statement *st)
 static statement_row statement_row_of(const statement *st, const char *json_sha)
 {
     const period_agg *a = st->agg;
-    int64_t ggr = 0;
+    int64_t ggr = 0, breaks;
     agg_ggr(&a->total, &ggr);
+    const char *recon = recon_status_of(st, &breaks);
     return (statement_row){a->partner,       a->label,        st->kind,
                            statement_status_name(st->status), a->currency,
                            st->hold_reason,  a->first_day,    a->last_day,
                            ggr,              st->payable,     a->carry_in,
                            st->carry_out,    agg_transactions(&a->total),
                            a->duplicates,    a->rejected,     a->exponent,
-                           st->rules_sha256, st->config_sha256, json_sha};
+                           st->rules_sha256, st->config_sha256, json_sha,
+                           recon,            breaks};
 }
 
 /* Records the statement in the audit list. */
@@ -204,8 +283,38 @@ static void print_statement(const statement *st)
            st->hold_reason ? "  held: " : "", st->hold_reason ? st->hold_reason : "");
 }
 
+/* Streams one break into reconciliation.csv (recon_break_fn). */
+static int write_break(void *ctx, const recon_break *b)
+{
+    return recon_csv_row(ctx, b) != 0;
+}
+
+/* Stages <reports>/<period>/<partner>/reconciliation.csv: every break of every ledger the
+ * partner is reconciled with, per ledger in config order. 0, or -1 with err. */
+static int write_recon_csv(run_ctx *rc, const partner_config *pc, const statement *st,
+                           char *err, size_t errlen)
+{
+    csv_stream *w = recon_csv_begin(rc->cfg->paths.reports, st->agg->label, pc->id, err, errlen);
+    if (!w)
+        return -1;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < pc->n_reconcile; i++) {
+        recon_scope sc = recon_scope_of(rc, pc, i, st);
+        r = recon_period_breaks(rc->st, &sc, write_break, w, err, errlen);
+        if (r > 0)
+            snprintf(err, errlen, "cannot write the reconciliation of %s %s", pc->id,
+                     st->agg->label);
+    }
+    if (r != 0) {
+        csv_stream_abort(w);
+        return -1;
+    }
+    return csv_stream_end(w, &rc->written, err, errlen);
+}
+
 /* Writes and records one settled statement. */
-static int issue_statement(run_ctx *rc, statement *st, char *err, size_t errlen)
+static int issue_statement(run_ctx *rc, const partner_config *pc, statement *st, char *err,
+                           size_t errlen)
 {
     char *json = statement_to_json(st);
     unsigned char d[32];
@@ -215,7 +324,8 @@ static int issue_statement(run_ctx *rc, statement *st, char *err, size_t errlen)
     free(json);
     if (rc->dry_run)
         print_statement(st);
-    else if (report_statement(rc->cfg->paths.reports, st, &rc->written, err, errlen) != 0)
+    else if (report_statement(rc->cfg->paths.reports, st, &rc->written, err, errlen) != 0 ||
+             (pc->n_reconcile && write_recon_csv(rc, pc, st, err, errlen) != 0))
         return -1;
     statement_row row = statement_row_of(st, sha);
     if (state_statement_put(rc->st, &row) != 0) {
@@ -292,8 +402,10 @@ static int settle_period(run_ctx *rc, const run_period *rp, char *err, size_t er
     }
     if (result == 0 && st.status != ST_HELD)
         result = run_control_hold(rc, pc, &st);
+    if (result == 0 && st.status != ST_HELD)
+        result = run_recon_hold(rc, pc, &st);
     if (result == 0)
-        result = issue_statement(rc, &st, err, errlen);
+        result = issue_statement(rc, pc, &st, err, errlen);
     else
         snprintf(err, errlen, "%s", state_error(rc->st));
     statement_free(&st);
@@ -323,7 +435,8 @@ static int add_summary_row(void *ctx, const statement_row *r)
     (*rows)[(*n)++] = (summary_row){xstrdup(r->partner), xstrdup(r->kind), xstrdup(r->currency),
                                     xstrdup(r->status), xstrdup(r->hold_reason), r->exponent,
                                     r->ggr, r->payable, r->carry_out, r->transactions,
-                                    r->duplicates, r->rejected};
+                                    r->duplicates, r->rejected, xstrdup(r->recon_status),
+                                    r->recon_breaks};
     return 0;
 }
 
@@ -336,6 +449,7 @@ static void free_summary_rows(summary_row *rows, size_t n)
         free((char *)rows[i].currency);
         free((char *)rows[i].status);
         free((char *)rows[i].hold_reason);
+        free((char *)rows[i].recon_status);
     }
     free(rows);
 }

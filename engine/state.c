@@ -135,6 +135,10 @@ static const char *const migrations[] = {
     "  run_id INTEGER NOT NULL);"
     "CREATE INDEX recon_breaks_day ON recon_breaks(partner, ledger, day);"
     "ALTER TABLE statements ADD COLUMN recon_status TEXT;",
+    /* 12: the number of reconciliation breaks a statement was settled with (summaries);
+     * the ids that are ledgers, so `settle status` shows them as ledgers */
+    "ALTER TABLE statements ADD COLUMN recon_breaks INTEGER;"
+    "CREATE TABLE ledger_ids(id TEXT PRIMARY KEY) WITHOUT ROWID;",
 };
 
 #define STATE_SCHEMA_VERSION (int)(sizeof migrations / sizeof migrations[0])

@@ -226,6 +226,9 @@ int state_input_rows(state *s, const char *partner, const char *sha256, int32_t 
 
 /* Adds the run's cells and duplicate counts of one partner into the store. */
 int state_cells_add(state *s, const char *partner, const cell_map *m);
+/* Records that `ledger` is a ledger's id (ledger_ids, migration 12: `settle status` lists
+ * it under ledgers, not partners). -1 on failure. */
+int state_ledger_mark(state *s, const char *ledger);
 /* Adds a ledger file's sums into ledger_cells (migration 11): the map's category
  * strings are the owners' partner ids; its duplicate counts are not kept. -1 on failure. */
 int state_ledger_cells_add(state *s, const char *ledger, const cell_map *m);
@@ -246,6 +249,9 @@ typedef struct statement_row {
     int64_t ggr, payable, carry_in, carry_out, transactions, duplicates, rejected;
     int exponent;
     const char *rules_sha256, *config_sha256, *json_sha256;
+    const char *recon_status;  /* the worst reconciliation status (held, waiting,
+                                * within_tolerance, clean); NULL when not reconciled */
+    int64_t recon_breaks;      /* breaks over every ledger */
 } statement_row;
 int state_statement_put(state *s, const statement_row *r);
 /* Looks a statement up; *found false when none. Row strings valid until the next call. */
@@ -298,8 +304,9 @@ int state_seen_add(state *s, const char *partner, int64_t file_id, int64_t chunk
 int state_seen_load(state *s, const char *partner, int32_t since_day,
                     int (*fn)(void *ctx, const unsigned char *entry), void *ctx);
 
-/* first_day of a partner's held statements (retried every run) and provisional ones whose
- * last day is before `before_day` (their grace has passed). */
+/* first_day of a partner's held statements (retried every run), of open ones whose
+ * reconciliation is held or waiting (settled again until it is not), and of provisional
+ * ones whose last day is before `before_day` (their grace has passed). */
 int state_statements_due(state *s, const char *partner, int32_t before_day,
                          int (*fn)(void *ctx, int32_t first_day), void *ctx);
 
@@ -336,5 +343,65 @@ typedef struct state_recon_break {
     int64_t run_id;
 } state_recon_break;
 int state_recon_break_add(state *s, const state_recon_break *b);
+
+/*
+ * A statement's reconciliation (state_recon_period.c; read by recon_period.c).
+ * state_recon_sums calls fn per row of one sum of (partner, ledger) over the
+ * days [first,last]: RSUM_MATCHED per (day, currency), tag ""; RSUM_BREAKS
+ * per (day, kind, currency), tag the kind, amount the summed break amount
+ * (docs/reconciliation.md section 3); RSUM_OPEN per (day, side, currency),
+ * tag "0" (partner) or "1" (ledger); RSUM_LEDGER the ledger's cells per (day,
+ * currency, type), tag the type's number. `exact` is false when SQLite could
+ * not keep the amount an integer (an overflow). Strings borrowed for the call;
+ * fn's non-zero result stops and is returned; -1 with the state error.
+ */
+typedef enum state_rsum { RSUM_MATCHED = 0, RSUM_BREAKS, RSUM_OPEN, RSUM_LEDGER } state_rsum;
+typedef struct state_rsum_row {
+    int32_t day;
+    const char *tag, *currency;
+    int64_t count, amount;
+    bool exact;
+} state_rsum_row;
+int state_recon_sums(state *s, state_rsum which, const char *partner, const char *ledger,
+                     int32_t first, int32_t last, int (*fn)(void *ctx, const state_rsum_row *r),
+                     void *ctx);
+/* The partner's cells (summed over categories) and the ledger's cells of the partner, per
+ * (game, currency, type, day) over [first,last], in that order; a side without a cell has
+ * has_* false. */
+typedef struct state_daily_row {
+    const char *game, *currency;
+    int type;
+    int32_t day;
+    bool has_partner, has_ledger, exact;
+    int64_t partner_total, partner_count, ledger_total, ledger_count;
+} state_daily_row;
+int state_recon_daily(state *s, const char *partner, const char *ledger, int32_t first,
+                      int32_t last, int (*fn)(void *ctx, const state_daily_row *r), void *ctx);
+/* Every chunk of open items of (partner, ledger), all partitions (see state_recon_open_each). */
+int state_recon_open_all(state *s, const char *partner, const char *ledger,
+                         int (*fn)(void *ctx, const unsigned char *p, size_t n), void *ctx);
+/*
+ * The breaks of one period being listed, in a temporary table of this
+ * connection: _reset creates or empties it, _add adds one row (file ids,
+ * 0 unknown), _breaks copies the stored breaks of (partner, ledger) over
+ * [first,last], and _each hands them out sorted by day, kind and id (paths
+ * filled from files, NULL when unknown; strings borrowed for the call).
+ */
+typedef struct state_recon_row {
+    const char *kind, *id;
+    size_t id_len;
+    int32_t day;
+    const char *currency, *ledger_currency;
+    bool has_partner, has_ledger;
+    int64_t partner_amount, ledger_amount;
+    int64_t partner_file, ledger_file;       /* files.id (for _add) */
+    const char *partner_path, *ledger_path;  /* files.path (from _each) */
+    uint64_t partner_line, ledger_line;
+} state_recon_row;
+int state_recon_tmp_reset(state *s);
+int state_recon_tmp_add(state *s, const state_recon_row *r);
+int state_recon_tmp_breaks(state *s, const char *partner, const char *ledger, int32_t first,
+                           int32_t last);
+int state_recon_tmp_each(state *s, int (*fn)(void *ctx, const state_recon_row *r), void *ctx);
 
 #endif

@@ -155,6 +155,16 @@ int state_cells_add(state *s, const char *partner, const cell_map *m)
     return 0;
 }
 
+int state_ledger_mark(state *s, const char *ledger)
+{
+    sqlite3_stmt *st = state_stmt(s, STMT_LEDGER_MARK,
+                                  "INSERT OR IGNORE INTO ledger_ids(id) VALUES(?)");
+    if (!st)
+        return -1;
+    state_bind_text(st, 1, ledger);
+    return state_done(s, st);
+}
+
 int state_ledger_cells_add(state *s, const char *ledger, const cell_map *m)
 {
     for (size_t i = 0; i < m->cap; i++)

@@ -11,13 +11,13 @@
 #define ST_COLS                                                                          \
     "partner, period, kind, status, currency, hold_reason, first_day, last_day, ggr, payable, " \
     "carry_in, carry_out, transactions, duplicates, rejected, exponent, rules_sha256, "  \
-    "config_sha256, json_sha256"
+    "config_sha256, json_sha256, recon_status, recon_breaks"
 
 int state_statement_put(state *s, const statement_row *r)
 {
     sqlite3_stmt *st = state_stmt(s, STMT_ST_PUT,
                                   "INSERT OR REPLACE INTO statements(" ST_COLS ") VALUES("
-                                  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!st)
         return -1;
     const char *texts[] = {r->partner, r->period, r->kind, r->status, r->currency, r->hold_reason};
@@ -32,6 +32,11 @@ int state_statement_put(state *s, const statement_row *r)
     state_bind_text(st, 17, r->rules_sha256);
     state_bind_text(st, 18, r->config_sha256);
     state_bind_text(st, 19, r->json_sha256);
+    state_bind_text(st, 20, r->recon_status);
+    if (r->recon_status)
+        sqlite3_bind_int64(st, 21, r->recon_breaks);
+    else
+        sqlite3_bind_null(st, 21);
     return state_done(s, st);
 }
 
@@ -52,6 +57,8 @@ static void statement_from_row(sqlite3_stmt *st, statement_row *r)
     r->rules_sha256 = (const char *)sqlite3_column_text(st, 16);
     r->config_sha256 = (const char *)sqlite3_column_text(st, 17);
     r->json_sha256 = (const char *)sqlite3_column_text(st, 18);
+    r->recon_status = (const char *)sqlite3_column_text(st, 19);
+    r->recon_breaks = sqlite3_column_int64(st, 20);
 }
 
 int state_statement_get(state *s, const char *partner, const char *period, statement_row *r,
@@ -143,7 +150,8 @@ int state_statements_due(state *s, const char *partner, int32_t before_day,
 {
     sqlite3_stmt *st = state_stmt(s, STMT_ST_DUE,
                                   "SELECT first_day FROM statements WHERE partner=? AND "
-                                  "(status='held' OR (status='provisional' AND last_day < ?)) "
+                                  "(status='held' OR (status='provisional' AND last_day < ?) OR "
+                                  "(status='provisional' AND recon_status IN ('held','waiting'))) "
                                   "ORDER BY first_day");
     if (!st)
         return -1;

@@ -298,6 +298,8 @@ static void status_build(status_ctx *c, const char *const *warnings, size_t n_wa
     } else {
         jw_open(&c->w, "partners", '[');
         jw_close(&c->w, ']');
+        jw_open(&c->w, "ledgers", '[');
+        jw_close(&c->w, ']');
     }
     if (c->json) {
         section_warnings(c, warnings, n_warnings);

@@ -1,7 +1,8 @@
 /*
  * state_status_partner.c - the per-partner sections of `settle status`: files
- * processed, quarantined and with control-total mismatches, the statements by
- * status (held ones with their reason), the periods and the approvals. Read
+ * processed, quarantined and with control-total mismatches, the open
+ * reconciliation items per ledger, the statements by status (held ones with
+ * their reason), the periods and the approvals; then the ledgers (their files). Read
  * only, inside state_status.c's read transaction; queries record failures in
  * the status_ctx (state_status_int.h).
  */
@@ -279,32 +280,74 @@ static void partner_approvals(status_ctx *c, const char *partner)
         jw_close(&c->w, ']');
 }
 
-/* (b) and (c): every partner the state knows, in id order. */
-void status_section_partners(status_ctx *c)
+/* Per partner: the open reconciliation items per ledger and side, with the oldest day. */
+static void partner_recon(status_ctx *c, const char *partner)
 {
-    sqlite3_stmt *st = status_prep(c, "SELECT partner FROM files UNION SELECT partner FROM statements "
-                               "UNION SELECT partner FROM rejects UNION SELECT partner FROM "
-                               "approvals ORDER BY 1");
+    sqlite3_stmt *st = status_prep_partner(
+        c, "SELECT ledger, coalesce(sum(CASE side WHEN 0 THEN count END),0), "
+           "coalesce(sum(CASE side WHEN 1 THEN count END),0), min(day) FROM recon_open_days "
+           "WHERE partner=?1 GROUP BY ledger ORDER BY ledger", partner);
     if (c->json)
-        jw_open(&c->w, "partners", '[');
+        jw_open(&c->w, "reconciliation", '[');
     while (status_next_row(c, st)) {
-        char *partner = xstrdup(status_col(st, 0));
+        char oldest[11];
+        date_format(sqlite3_column_int(st, 3), oldest);
+        int64_t p = sqlite3_column_int64(st, 1), l = sqlite3_column_int64(st, 2);
         if (c->json) {
-            jw_open(&c->w, NULL, '{');
-            jw_str(&c->w, "partner", partner);
-        } else {
-            sbuf_addf(&c->b, "\nPartner %s\n", partner);
-        }
-        partner_files(c, partner);
-        partner_quarantined(c, partner);
-        partner_control(c, partner);
-        partner_periods(c, partner);
-        partner_approvals(c, partner);
-        if (c->json)
+            jw_open_line(&c->w, NULL, '{');
+            jw_str(&c->w, "ledger", status_col(st, 0));
+            jw_int(&c->w, "open_partner_items", p);
+            jw_int(&c->w, "open_ledger_items", l);
+            jw_str(&c->w, "oldest_day", oldest);
             jw_close(&c->w, '}');
-        free(partner);
+        } else {
+            sbuf_addf(&c->b, "  open items with %s: %lld of the partner, %lld of the ledger "
+                             "(oldest %s)\n", status_col(st, 0), (long long)p, (long long)l,
+                      oldest);
+        }
     }
     sqlite3_finalize(st);
     if (c->json)
         jw_close(&c->w, ']');
+}
+
+/* Every id of a list in id order: its files, then for a partner its reconciliation,
+ * periods and approvals. */
+static void section_ids(status_ctx *c, const char *sql, bool ledgers)
+{
+    sqlite3_stmt *st = status_prep(c, sql);
+    if (c->json)
+        jw_open(&c->w, ledgers ? "ledgers" : "partners", '[');
+    while (status_next_row(c, st)) {
+        char *id = xstrdup(status_col(st, 0));
+        if (c->json) {
+            jw_open(&c->w, NULL, '{');
+            jw_str(&c->w, ledgers ? "ledger" : "partner", id);
+        } else {
+            sbuf_addf(&c->b, "\n%s %s\n", ledgers ? "Ledger" : "Partner", id);
+        }
+        partner_files(c, id);
+        partner_quarantined(c, id);
+        partner_control(c, id);
+        if (!ledgers) {
+            partner_recon(c, id);
+            partner_periods(c, id);
+            partner_approvals(c, id);
+        }
+        if (c->json)
+            jw_close(&c->w, '}');
+        free(id);
+    }
+    sqlite3_finalize(st);
+    if (c->json)
+        jw_close(&c->w, ']');
+}
+
+/* (b) and (c): every partner the state knows, in id order, then every ledger. */
+void status_section_partners(status_ctx *c)
+{
+    section_ids(c, "SELECT partner FROM files UNION SELECT partner FROM statements "
+                   "UNION SELECT partner FROM rejects UNION SELECT partner FROM approvals "
+                   "EXCEPT SELECT id FROM ledger_ids ORDER BY 1", false);
+    section_ids(c, "SELECT id FROM ledger_ids ORDER BY 1", true);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "recon.h"
 #include "statement.h"
 
 /*
@@ -88,5 +89,8 @@ void statement_free(statement *st)
     if (st->approval)
         statement_approval_free(st->approval);
     free(st->approval);
+    for (size_t i = 0; i < st->n_recon; i++)
+        recon_result_free(&st->recon[i]);
+    free(st->recon);
     memset(st, 0, sizeof *st);
 }

@@ -75,6 +75,8 @@ typedef struct statement_approval {
 } statement_approval;
 void statement_approval_free(statement_approval *a); /* frees the strings, not a itself */
 
+struct recon_result; /* recon.h */
+
 typedef struct statement {
     period_agg *agg;            /* owned */
     char *kind;                 /* owned; partner kind, for display */
@@ -93,7 +95,10 @@ typedef struct statement {
     char *error;                /* owned; rule failure message (status held), or NULL */
     statement_restatement *restated; /* owned array, in the order made; usually none */
     size_t n_restated;
-    statement_approval *approval; /* owned; set when an approval released a control-total hold */
+    statement_approval *approval; /* owned; set when an approval released a control-total or
+                                   * reconciliation hold */
+    struct recon_result *recon;   /* owned array: one per partners.<id>.reconcile entry */
+    size_t n_recon;
 } statement;
 
 void statement_free(statement *st);

@@ -89,6 +89,29 @@
 ---`p`, the first argument of `settle`: one partner's statement period. All
 ---amounts are integers in minor units of the settlement currency, except
 ---`by_currency`.
+---@class settle.ReconSum
+---@field count integer number of items (breaks: of breaks)
+---@field amount settle.Money summed in the settlement currency
+
+---@class settle.ReconBreaks
+---@field missing_in_ledger settle.ReconSum
+---@field missing_in_partner settle.ReconSum
+---@field amount_mismatch settle.ReconSum
+---@field type_mismatch settle.ReconSum
+---@field currency_mismatch settle.ReconSum
+---@field day_shift settle.ReconSum
+
+--- The period's reconciliation with one ledger (docs/reconciliation.md section 3).
+---@class settle.Reconciliation
+---@field ledger string ledger id from settle.yaml
+---@field match "transaction"|"daily"
+---@field matched settle.ReconSum items matched (amount: the partner's)
+---@field breaks settle.ReconBreaks every kind, zero when none
+---@field waiting integer open items still within wait_days
+---@field status "clean"|"within_tolerance"|"waiting"|"held"
+---@field reason string? why it holds the statement (status "held"), else nil
+---@field ledger_totals settle.Sums the ledger's sums of the period, settlement currency
+
 ---@class settle.Period: settle.Sums
 ---@field partner string partner id from settle.yaml
 ---@field kind string? partner kind from settle.yaml ("game_provider", ...), or nil
@@ -106,6 +129,7 @@
 ---@field by_currency table<string, settle.CurrencySums> per source currency, unconverted
 ---@field by_day table<settle.Date, settle.Sums> the same sums per business day
 ---@field fx settle.FxRate[] FX rates applied, by day
+---@field reconciliation settle.Reconciliation[] one per `reconcile:` ledger, `{}` when none
 
 ---`params`, the second argument: the partner's `params:` from settle.yaml.
 ---Every scalar is a STRING exactly as written (`share: 12%` gives "12%",

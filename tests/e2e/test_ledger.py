@@ -188,7 +188,12 @@ def ledger_rows_are_read_rejected_deduplicated_and_summed():
     t10 = ("RS", "t10", "r6", "2025-09-30T15:00:00Z", "g1", "DEBIT", "0.05", "EUR")
     ws.write("inbox/wallet/w2.csv", W_HEAD + "".join(rows) + line(*t10))
     r2 = ws.settle("run", env=TODAY)
-    check_eq(r2.returncode, 0, "only duplicates and a new row (stderr: %s)" % r2.stderr)
+    # only duplicates and a new row; rs stays held: its ledger's USD row has no rate to EUR
+    # (a reconciliation is in the settlement currency, docs/reconciliation.md section 3)
+    check_eq(r2.returncode, 1, "only duplicates and a new row (stderr: %s)" % r2.stderr)
+    st = ws.statement("2025-09", "rs")
+    check_eq((st["status"], st.get("hold_reason")),
+             ("held", "no FX rate USD->EUR on or before 2025-09-30"), "rs held for the rate")
     check_eq(ledger_cells(ws), expected_cells(GOOD + [t10]), "repeats are not summed twice")
     with db(ws) as con:
         f2 = con.execute("SELECT rows, transactions, duplicates, rejected FROM files "

@@ -240,11 +240,12 @@ static void test_migration(void)
     sqlite3 *h;
     sqlite3_stmt *ins = NULL;
     CHECK(sqlite3_open(db, &h) == SQLITE_OK);
-    /* back to version 8: seen_ids as it was, and nothing of a later migration (10, 11) */
+    /* back to version 8: seen_ids as it was, and nothing of a later migration (10-12) */
     CHECK(sqlite3_exec(h, "DROP TABLE file_stats; DROP TABLE seen_ids;"
                           " DROP TABLE ledger_cells; DROP TABLE recon_open;"
                           " DROP TABLE recon_open_days; DROP TABLE recon_matched;"
                           " DROP TABLE recon_breaks; ALTER TABLE statements DROP COLUMN recon_status;"
+                          " ALTER TABLE statements DROP COLUMN recon_breaks; DROP TABLE ledger_ids;"
                           " CREATE TABLE seen_ids(partner TEXT NOT NULL,"
                           " file_id INTEGER NOT NULL, last_day INTEGER NOT NULL, ids BLOB NOT NULL,"
                           " PRIMARY KEY(partner, file_id)) WITHOUT ROWID; PRAGMA user_version=8",

@@ -18,6 +18,8 @@ import csv
 import datetime as dt
 import io
 import os
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -26,8 +28,8 @@ from decimal import Decimal
 
 import recon_gen
 import recon_oracle as ro
-from harness import SETTLE, TEST_THREADS, Workspace, check, check_eq, check_rows_accounted, \
-    done, test
+from harness import GENDROPS, ROOT, SETTLE, TEST_THREADS, Workspace, check, check_eq, \
+    check_rows_accounted, done, test
 
 KIND_ORDERS = (list(ro.KINDS), sorted(ro.KINDS))   # the order of section 3, or alphabetical
 
@@ -261,6 +263,95 @@ def daily_and_transaction_alone():
     sc = recon_gen.generate(6, partners=partners, split="three")
     ws, results = run_all(sc)
     check_outputs(ws, sc, "bank only")
+    ws.cleanup()
+
+
+def merge_reconcile(settle_text, recon_text):
+    """data/settle.yaml with data/reconcile.yaml merged in: each partner's `reconcile:` list
+    right after its id line, the `ledgers:` block at the end."""
+    head, partners = recon_text.split("\npartners:\n")
+    out = settle_text
+    for m in re.finditer(r"^  ([a-z-]+):\n((?:    .*\n|\s*\n)+)", partners, re.M):
+        body = m.group(2)
+        out, n = re.subn(r"^(  %s:\n)" % re.escape(m.group(1)), lambda x: x.group(1) + body,
+                         out, count=1, flags=re.M)
+        check_eq(n, 1, "partner %s of reconcile.yaml is in settle.yaml" % m.group(1))
+    return out.rstrip("\n") + "\n\n" + head[head.index("\nledgers:\n") + 1:]
+
+
+def demo_breaks(inbox):
+    """reelstorm's breaks read off the files (no bad or re-sent rows): ids only in the drops
+    (missing_in_ledger), only in the wallet (missing_in_partner), and booked on another
+    business day (the drop's Malta wall time against the wallet's UTC: day_shift). A wall
+    time in the repeated hour of the DST end is read as the earlier instant, as settle does:
+    an hour off the wallet, but on the same business day."""
+    malta = ro.ZoneInfo("Europe/Malta")
+    drop, wallet = {}, {}
+    for name in sorted(os.listdir(os.path.join(inbox, "reelstorm"))):
+        with open(os.path.join(inbox, "reelstorm", name), encoding="utf-8") as f:
+            for x in csv.DictReader(f, delimiter=";"):
+                local = dt.datetime.strptime(x["Date"], "%d/%m/%Y %H:%M:%S")
+                drop[x["TransactionID"]] = int(local.replace(tzinfo=malta).timestamp())
+    for name in sorted(os.listdir(os.path.join(inbox, "wallet"))):
+        with open(os.path.join(inbox, "wallet", name), encoding="utf-8") as f:
+            for x in csv.DictReader(f):
+                if x["provider"] == "RS":
+                    t = dt.datetime.strptime(x["ts"], "%Y-%m-%dT%H:%M:%SZ")
+                    wallet[x["provider_tx_id"]] = int(t.replace(tzinfo=dt.timezone.utc)
+                                                      .timestamp())
+    seoul = ro.ZoneInfo("Asia/Seoul")    # data/settle.yaml: Seoul business days from 06:00
+
+    def day(t):
+        return ro.business_day(t, seoul, 6 * 3600)
+    return ({"missing_in_ledger": sorted(set(drop) - set(wallet)),
+             "missing_in_partner": sorted(set(wallet) - set(drop)),
+             "day_shift": sorted(k for k in set(drop) & set(wallet)
+                                 if day(drop[k]) != day(wallet[k]))})
+
+
+@test
+def demo_wallet_holds_reelstorm_only():
+    """gendrops --wallet and data/reconcile.yaml merged into data/settle.yaml: reelstorm is
+    held with its lost callback, rolled-back stake and late round; the others are clean."""
+    ws = Workspace()
+    shutil.copytree(os.path.join(ROOT, "data"), ws.path("data"),
+                    ignore=shutil.ignore_patterns("inbox"))
+    ws.copy_rules()
+    with open(os.path.join(ROOT, "data", "settle.yaml"), encoding="utf-8") as f:
+        base = f.read()
+    with open(os.path.join(ROOT, "data", "reconcile.yaml"), encoding="utf-8") as f:
+        ws.write("data/settle.yaml", merge_reconcile(base, f.read()))
+    inbox = ws.path("data", "inbox")
+    subprocess.run([GENDROPS, "--out", inbox, "--rows", "6000", "--start", "2025-10-25",
+                    "--days", "3", "--seed", "9", "--bad-rate", "0", "--dup-rate", "0",
+                    "--wallet", os.path.join(inbox, "wallet")], check=True, capture_output=True)
+    want = demo_breaks(inbox)
+    check_eq([len(v) for v in want.values()], [1, 1, 1], "one break of each kind: %r" % want)
+    r = ws.settle("run", env={"SETTLE_TODAY": "2025-10-31"}, config="data/settle.yaml")
+    check(r.returncode in (0, 1), "demo run (stderr: %s)" % r.stderr[-500:])
+    reports = ws.path("var", "reports")
+    seen = 0
+    for label in sorted(os.listdir(reports)):
+        for pid in sorted(os.listdir(os.path.join(reports, label))):
+            path = os.path.join(reports, label, pid, "statement.json")
+            if not os.path.exists(path):
+                continue
+            seen += 1
+            st = ws.statement(label, pid)
+            rec = {e["ledger"]: e for e in st.get("reconciliation") or []}
+            _, rows = read_csv(ws, label, pid)
+            got = sorted((x["kind"], x["id"]) for x in rows)
+            if pid == "reelstorm" and label == "2025-10":
+                check_eq(got, sorted((k, v[0]) for k, v in want.items()),
+                         "reelstorm's breaks")
+                check_eq(rec.get("wallet", {}).get("status"), "held", "reelstorm held")
+                check_eq(st["status"], "held", "reelstorm's statement held")
+                check("reconciliation with wallet: 3 breaks (tolerance 0)"
+                      in st.get("hold_reason", ""), "reason: %r" % st.get("hold_reason"))
+            else:
+                check_eq(got, [], "%s %s: no breaks" % (pid, label))
+                check_eq(rec.get("wallet", {}).get("status"), "clean", "%s %s" % (pid, label))
+    check(seen >= 4, "statements written (%d)" % seen)
     ws.cleanup()
 
 

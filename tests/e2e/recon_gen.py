@@ -33,7 +33,11 @@ import datetime as dt
 import json
 import os
 import random
+import sys
 from zoneinfo import ZoneInfo
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oracle import fmt_money  # noqa: E402
 
 UTC = dt.timezone.utc
 SETTLE_ZONE = "Europe/Malta"
@@ -76,10 +80,7 @@ def local_text(utc, zone):
 
 def money(minor, cur):
     """Minor units -> decimal text with the currency's digits."""
-    e = EXP[cur]
-    sign = "-" if minor < 0 else ""
-    minor = abs(minor)
-    return "%s%d.%0*d" % (sign, minor // 10**e, e, minor % 10**e)
+    return fmt_money(minor, EXP[cur])
 
 
 class Scenario:

@@ -2,7 +2,7 @@
 """recon_oracle.py - an independent re-implementation of reconciliation's results
 (docs/reconciliation.md sections 2 and 3), computed from the rows a test wrote (recon_gen.py)
 and never from settle's outputs. Python 3 standard library only; shares no code with the
-engine.
+engine (it uses oracle.py's money, period and FX-rate helpers).
 
     expected(spec, rows, todays) -> {(partner, period): {ledger: Result}}
 
@@ -23,8 +23,14 @@ the columns of docs/reconciliation.md section 4, amounts as decimal text), in no
 order. Amounts of the summary are minor units of the partner's settlement currency.
 """
 import datetime as dt
+import os
+import sys
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from zoneinfo import ZoneInfo
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oracle import find_rate, parse_money, parse_rates, period_label  # noqa: E402
+from oracle import fmt_money as money  # noqa: E402
 
 KINDS = ("missing_in_ledger", "missing_in_partner", "amount_mismatch", "type_mismatch",
          "currency_mismatch", "day_shift")
@@ -42,46 +48,6 @@ def business_day(utc, zone, day_start):
     return (wall - dt.timedelta(seconds=day_start)).date()
 
 
-def period_label(kind, day):
-    if kind == "daily":
-        return day.isoformat()
-    if kind == "weekly":
-        y, w, _ = day.isocalendar()
-        return "%d-W%02d" % (y, w)
-    return "%04d-%02d" % (day.year, day.month)
-
-
-def money(minor, exp):
-    """Minor units -> decimal text with exactly `exp` digits."""
-    sign = "-" if minor < 0 else ""
-    minor = abs(minor)
-    if exp == 0:
-        return sign + str(minor)
-    return "%s%d.%0*d" % (sign, minor // 10**exp, exp, minor % 10**exp)
-
-
-def parse_money(text, exp):
-    """Decimal text -> minor units (exact; more digits than exp is an error)."""
-    v = Decimal(text).scaleb(exp)
-    if v != v.to_integral_value():
-        raise ValueError("%r has more than %d decimals" % (text, exp))
-    return int(v)
-
-
-def load_rates(text):
-    """fx CSV text -> {(base, quote): [(date, Decimal)] sorted}."""
-    out = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or line.startswith("date,"):
-            continue
-        d, b, q, r = (x.strip() for x in line.split(","))
-        out.setdefault((b, q), []).append((dt.date.fromisoformat(d), Decimal(r)))
-    for v in out.values():
-        v.sort()
-    return out
-
-
 def convert(sums, cur_to, exp, rates):
     """Sums {(day, currency): minor} converted to cur_to: each converted once, half-even, at
     the latest rate on or before its day; returns the total (minor units of cur_to)."""
@@ -90,11 +56,7 @@ def convert(sums, cur_to, exp, rates):
         if cur == cur_to:
             total += v
             continue
-        rate = None
-        for d, r in rates.get((cur, cur_to), []):
-            if d > day:
-                break
-            rate = r
+        rate = find_rate(rates, cur, cur_to, day)
         if rate is None:
             raise ValueError("no rate %s->%s on or before %s" % (cur, cur_to, day))
         with localcontext() as ctx:
@@ -335,7 +297,9 @@ def _summary(entry, label, matched, breaks, waiting, cur, exp, rates):
     bsum = {k: (counts[k], convert(per[k], cur, exp, rates)) for k in KINDS}
     n = sum(counts.values())
     amount = sum(a for _, a in bsum.values())
-    tol = parse_money(str(entry.get("amount", "0")), exp[cur])
+    tol, err = parse_money(str(entry.get("amount", "0")), ".", None, exp[cur])
+    if err:
+        raise ValueError("tolerance %r: %s" % (entry.get("amount"), err))
     if n > entry.get("breaks", 0) or amount > tol:
         status = "held"
     elif waiting:
@@ -351,7 +315,7 @@ def _summary(entry, label, matched, breaks, waiting, cur, exp, rates):
 
 def expected(spec, rows, todays):
     """Every statement's reconciliation: {(partner, period): {ledger: Result}}."""
-    exp, rates = spec["exp"], load_rates(spec.get("rates", ""))
+    exp, rates = spec["exp"], parse_rates(spec.get("rates", ""))
     runs = items_by_run(spec, rows)
     today = todays[-1]
     kind = spec.get("statement", "monthly")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from harness import run_unittests  # noqa: E402
 import recon_gen  # noqa: E402
 import recon_oracle as ro  # noqa: E402
 
@@ -375,14 +376,5 @@ class Generator(unittest.TestCase):
                               for k, v in base.items()}, split)
 
 
-def main():
-    """Runs every test here and prints the summary line scripts/test expects."""
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
-    failed, skipped = len(result.failures) + len(result.errors), len(result.skipped)
-    print("%d passed, %d failed, %d skipped" % (result.testsRun - failed - skipped, failed, skipped))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_unittests(sys.modules[__name__]))

@@ -268,7 +268,10 @@ def daily_and_transaction_alone():
 
 def merge_reconcile(settle_text, recon_text):
     """data/settle.yaml with data/reconcile.yaml merged in: each partner's `reconcile:` list
-    right after its id line, the `ledgers:` block at the end."""
+    right after its id line, the `ledgers:` block at the end (settle.yaml as it is when it
+    has its own `ledgers:` already)."""
+    if re.search(r"^ledgers:", settle_text, re.M):
+        return settle_text
     head, partners = recon_text.split("\npartners:\n")
     out = settle_text
     for m in re.finditer(r"^  ([a-z-]+):\n((?:    .*\n|\s*\n)+)", partners, re.M):

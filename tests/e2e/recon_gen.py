@@ -102,11 +102,10 @@ class Scenario:
 
 
 class _Gen:
-    def __init__(self, seed, partners, split, runs_today):
+    def __init__(self, seed, partners, split):
         self.r = random.Random(seed)
         self.partners = partners
         self.split = split
-        self.runs_today = runs_today
         self.ledgers = sorted({e["ledger"] for p in partners for e in p["reconcile"]})
         self.prows = {p["id"]: [] for p in partners}       # partner id -> row dicts
         self.lrows = {l: [] for l in self.ledgers}         # ledger id -> row dicts
@@ -462,7 +461,7 @@ def generate(seed=1, partners=None, split="one", todays=None):
     every run on LAST_DAY)."""
     assert split in SPLITS
     partners = partners or DEFAULT_PARTNERS
-    g = _Gen(seed, partners, split, todays)
+    g = _Gen(seed, partners, split)
     for p in partners:
         g.normal(p)
         if p.get("clean"):

@@ -80,7 +80,7 @@ class Item:
         return "%s:%d" % (self.file, self.line)
 
 
-def read_order(row, partner_ids):
+def read_order(row):
     """The order settle takes rows in: run, partners before ledgers, file name, line."""
     return (row["run"], 0 if row["side"] == "partner" else 1, row["file"].encode(), row["line"])
 
@@ -90,7 +90,7 @@ def items_by_run(spec, rows):
     zone = ZoneInfo(spec["zone"])
     seen = {}
     out = {}
-    for row in sorted(rows, key=lambda r: read_order(r, spec["partners"])):
+    for row in sorted(rows, key=read_order):
         if row.get("reject"):
             continue
         side = row["side"]
@@ -110,7 +110,7 @@ def items_by_run(spec, rows):
             if prev is not values:          # a repeat (duplicate) or a conflict (rejected)
                 continue
             item = Item(side, key, day, ttype, row["cur"], amount, row["file"], row["line"],
-                        read_order(row, spec["partners"]))
+                        read_order(row))
             out.setdefault(row["run"], []).append((owner, row["src"], item, row["game"]))
     return out
 

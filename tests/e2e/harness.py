@@ -62,6 +62,17 @@ def done():
     sys.exit(1 if _failed else 0)
 
 
+def run_unittests(module):
+    """Runs a unittest module's tests; prints "N passed, N failed, N skipped" (the line
+    scripts/test adds up) and returns the exit status."""
+    import unittest
+    suite = unittest.defaultTestLoader.loadTestsFromModule(module)
+    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
+    failed, skipped = len(result.failures) + len(result.errors), len(result.skipped)
+    print("%d passed, %d failed, %d skipped" % (result.testsRun - failed - skipped, failed, skipped))
+    return 1 if failed else 0
+
+
 def test(fn):
     """Decorator: runs a test function, turning an exception into a failure."""
     global _failed

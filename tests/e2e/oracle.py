@@ -424,17 +424,22 @@ def load_config(path):
 
 
 def load_rates(path):
-    """fx rates CSV -> {(base, quote): [(date, Decimal rate), ...] sorted}."""
-    rates = {}
+    """fx rates CSV file -> {(base, quote): [(date, Decimal rate), ...] sorted}."""
     if not path:
-        return rates
+        return {}
     with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#") or line.startswith("date,"):
-                continue
-            d, b, q, r = (x.strip() for x in line.split(","))
-            rates.setdefault((b, q), []).append((dt.date.fromisoformat(d), Decimal(r)))
+        return parse_rates(f.read())
+
+
+def parse_rates(text):
+    """fx rates CSV text -> {(base, quote): [(date, Decimal rate), ...] sorted}."""
+    rates = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or line.startswith("date,"):
+            continue
+        d, b, q, r = (x.strip() for x in line.split(","))
+        rates.setdefault((b, q), []).append((dt.date.fromisoformat(d), Decimal(r)))
     for v in rates.values():
         v.sort()
     return rates

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """test_oracle_selfcheck.py - checks the oracle on its own (no settle binary needed):
 the YAML subset reader, money and time parsing, a small hand-computed inbox, and a
-generated inbox whose injected faults gendrops reports (built from tools/gendrops.c
+generated inbox whose injected faults gendrops reports (built from tools/gendrops*.c
 with the system C compiler; skipped when there is none).
 
 Run: python3 tests/e2e/test_oracle_selfcheck.py   (ends with "N passed, N failed, N skipped",
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+from harness import run_unittests  # noqa: E402
 import oracle  # noqa: E402
 
 
@@ -186,7 +187,7 @@ class SmallInbox(unittest.TestCase):
 
 
 def build_gendrops(tmp):
-    """$GENDROPS_BIN when built, else tools/gendrops.c compiled here; None without a compiler."""
+    """$GENDROPS_BIN when built, else tools/gendrops*.c compiled here; None without a compiler."""
     exe = os.environ.get("GENDROPS_BIN")
     if exe and os.access(exe, os.X_OK):
         return exe
@@ -194,8 +195,11 @@ def build_gendrops(tmp):
     if not cc:
         return None
     exe = os.path.join(tmp, "gendrops")
-    subprocess.run([cc, "-std=c11", "-D_GNU_SOURCE", "-O2", "-pthread", "-o", exe,
-                    os.path.join(ROOT, "tools", "gendrops.c")], check=True)
+    tools = os.path.join(ROOT, "tools")
+    sources = sorted(os.path.join(tools, n) for n in os.listdir(tools)
+                     if n.startswith("gendrops") and n.endswith(".c"))
+    subprocess.run([cc, "-std=c11", "-D_GNU_SOURCE", "-O2", "-pthread", "-o", exe] + sources,
+                   check=True)
     return exe
 
 
@@ -238,14 +242,5 @@ class GeneratedInbox(unittest.TestCase):
             self.assertTrue(all("hold" not in p for p in periods), partner)
 
 
-def main():
-    """Runs every test here and prints the summary line scripts/test expects."""
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
-    failed, skipped = len(result.failures) + len(result.errors), len(result.skipped)
-    print("%d passed, %d failed, %d skipped" % (result.testsRun - failed - skipped, failed, skipped))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_unittests(sys.modules[__name__]))

@@ -232,7 +232,7 @@ def _break_amount(kind, pcur, lcur, pamt, lamt):
 
 def daily_breaks(entry, pcells, lcells, today):
     """Daily matching of all days: cells {(day, game, cur, type): [sum, count]} of each side.
-    Returns (matched [(day, cur, sum)], breaks [(kind, day, game, cur, type, p or None,
+    Returns (matched [(day, cur, sum, partner's count)], breaks [(kind, day, game, cur, type, p or None,
     l or None)], waiting [(day, cur)]); p and l are (sum, count)."""
     w = entry["day_window"]
     matched, breaks, waiting = [], [], []
@@ -242,7 +242,7 @@ def daily_breaks(entry, pcells, lcells, today):
         day, game, cur, ttype = k
         if p and l:
             if tuple(p) == tuple(l):
-                matched.append((day, cur, p[0]))
+                matched.append((day, cur, p[0], p[1]))
             else:
                 breaks.append(("amount_mismatch", day, game, cur, ttype, p, l))
         elif p:
@@ -283,11 +283,13 @@ def _open(breaks, waiting, entry, today, day, g, p, l):
 # ---------------------------------------------------------------- results ---
 
 def _summary(entry, label, matched, breaks, waiting, cur, exp, rates):
-    """The statement's entry for one ledger: matched [(day, cur, amount)], breaks [(kind,
+    """The statement's entry for one ledger: matched [(day, cur, amount, transactions)]
+    (daily matching counts the partner's transactions of a matched cell), breaks [(kind,
     day, pcur, lcur, pamt, lamt)], waiting count."""
-    ms = {}
-    for day, c, a in matched:
+    ms, count = {}, 0
+    for day, c, a, n in matched:
         ms[(day, c)] = ms.get((day, c), 0) + a
+        count += n
     per = {k: {} for k in KINDS}
     counts = {k: 0 for k in KINDS}
     for kind, day, pcur, lcur, pamt, lamt in breaks:
@@ -309,7 +311,7 @@ def _summary(entry, label, matched, breaks, waiting, cur, exp, rates):
     else:
         status = "clean"
     return {"ledger": entry["ledger"], "match": entry.get("match", "transaction"),
-            "matched": (len(matched), convert(ms, cur, exp, rates)), "breaks": bsum,
+            "matched": (count, convert(ms, cur, exp, rates)), "breaks": bsum,
             "waiting": waiting, "status": status, "break_count": n, "break_amount": amount}
 
 
@@ -335,7 +337,7 @@ def expected(spec, rows, todays):
                             if owner == pid and src in (pid, L)])
                 matched, brk, waiting = st.results(today)
                 for p in matched:
-                    bucket(p.day)[0].append((p.day, p.cur, p.amount))
+                    bucket(p.day)[0].append((p.day, p.cur, p.amount, 1))
                 for k, p, l in brk:
                     own = p or l
                     b = bucket(own.day)
@@ -358,8 +360,8 @@ def expected(spec, rows, todays):
                     c[1] += 1
                     bucket(it.day)
                 matched, brk, waiting = daily_breaks(e, pc, lc, today)
-                for day, c, a in matched:
-                    bucket(day)[0].append((day, c, a))
+                for day, c, a, n in matched:
+                    bucket(day)[0].append((day, c, a, n))
                 for k, day, game, c, ttype, p, l in brk:
                     b = bucket(day)
                     b[1].append((k, day, c, c, p[0] if p else 0, l[0] if l else 0))

@@ -312,7 +312,8 @@ class Daily(unittest.TestCase):
             ("missing_in_ledger", "g3/bet", "2025-10-03"),
             ("missing_in_partner", "g2/bet", "2025-10-04"),
             ("missing_in_partner", "g3/bet", "2025-10-04")])
-        self.assertEqual(res["matched"], (1, 150))
+        # one matched cell; matched.count is the partner's transactions in it
+        self.assertEqual(res["matched"], (2, 150))
         self.assertEqual(res["waiting"], 1)
         self.assertEqual(res["breaks"]["amount_mismatch"], (1, 0))
         self.assertEqual(res["breaks"]["missing_in_partner"], (2, 76))

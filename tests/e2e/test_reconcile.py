@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""pending_test_reconcile.py - reconciliation's outputs against an independent oracle
+"""test_reconcile.py - reconciliation's outputs against an independent oracle
 (SPEC section 10, docs/reconciliation.md sections 2-4). Scenarios from recon_gen.py (every
 break kind, duplicates and rejects on the ledger side, a partner with `amounts:`, a partner
 matched daily, a partner with two ledgers) are run through the real binary - in one run,
@@ -9,10 +9,6 @@ reconciliation.csv row (kind, id, day, currency, amounts, difference, files; not
 and every statement.json `reconciliation` entry (matched, breaks per kind, waiting, status,
 reason) must equal what recon_oracle.py computes from the generated rows.
 
-Not run by scripts/test yet (it runs test_*.py): rename to test_reconcile.py once the outputs
-exist. Run by hand against any build:
-    SETTLE_BIN=/path/to/settle python3 tests/e2e/pending_test_reconcile.py
-(ends with "N passed, N failed").
 """
 import csv
 import datetime as dt
@@ -154,10 +150,13 @@ def check_statement(ws, pid, label, want, ledger_order, what):
     exp = Counter(tuple(r[c] for c in ro.CSV_COLUMNS) for r in want_rows)
     check_eq(sorted(got - exp), [], what + ": reconciliation.csv rows the oracle has not")
     check_eq(sorted(exp - got), [], what + ": oracle rows missing from reconciliation.csv")
-    keys = [(r["day"], r["kind"], r["id"]) for r in rows]
-    check(any(keys == sorted(keys, key=lambda x: (x[0], order.index(x[1]) if x[1] in order
-                                                   else -1, x[2]))
-              for order in KIND_ORDERS), what + ": rows sorted by day, kind, id")
+    # per ledger in config order, then by day, kind and id (docs/reconciliation.md section 4)
+    keys = [(r["ledger"], r["day"], r["kind"], r["id"].encode()) for r in rows]
+    lorder = list(ledger_order)
+    check(any(keys == sorted(keys, key=lambda x: (lorder.index(x[0]) if x[0] in lorder else -1,
+                                                   x[1], order.index(x[2]) if x[2] in order
+                                                   else -1, x[3]))
+              for order in KIND_ORDERS), what + ": rows per ledger, sorted by day, kind, id")
 
 
 def check_outputs(ws, sc, what):

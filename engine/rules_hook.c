@@ -189,8 +189,9 @@ static int tx_read_answer(rules_engine *re, rules_tx_out *out)
 int rules_tx_call(rules_engine *re, const rules_tx_in *in, rules_tx_out *out, char **errmsg)
 {
     lua_State *L = re->L;
-    memset(out, 0, sizeof *out);
+    out->skip = false;
     out->type = -1;
+    out->reason[0] = out->bucket[0] = 0;
     *errmsg = NULL;
     if (!re->tx.rec)
         return *errmsg = xasprintf("no transaction hook batch is open"), -1;

@@ -62,6 +62,8 @@ struct rules_engine {
         const rules_tx_in *in; /* the running call's transaction (borrowed); else NULL */
         unsigned batch;  /* number of the batch, kept in its tx view */
         const char *keys[RULES_TX_FIELDS]; /* tx field names, interned (rules_view.c) */
+        char cur[4];     /* currency and day whose strings the tx view has cached */
+        int32_t day;
     } tx;
     rule_rec *rules;     /* owned array */
     size_t n_rules, cap_rules;

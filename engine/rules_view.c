@@ -145,13 +145,18 @@ void rules_view_push_period(lua_State *L, const statement *st)
 /*
  * tx is a userdata holding only its batch number; its metatable (made once
  * per engine, in the registry) reads each field from re->tx.in when asked, so
- * a call that reads nothing costs no string and no table. The field names are
- * interned strings anchored as upvalues of __index; re->tx.keys keeps their
- * addresses, so a key is found by comparing pointers.
+ * a call that reads nothing costs no string and no table. __index is a C
+ * closure whose upvalues are the field names (interned; re->tx.keys keeps
+ * their addresses, so a key is found by comparing pointers), the type names,
+ * and the last currency and day pushed (re->tx.cur, re->tx.day say which), so
+ * the usual reads push a string without hashing it.
  */
 #define TV_META "settle.tx"
 #define TV_STALE "tx was kept after its transaction() call: it can only be read during the " \
     "call that received it; copy the fields you need (local amount = tx.amount)"
+#define TV_UP_TYPE (RULES_TX_FIELDS + 1)       /* upvalues: type names from here */
+#define TV_UP_CUR (TV_UP_TYPE + TX_TYPE_COUNT) /* the string of re->tx.cur */
+#define TV_UP_DAY (TV_UP_CUR + 1)              /* the string of re->tx.day */
 
 enum { TV_AMOUNT, TV_TYPE, TV_GAME, TV_CATEGORY, TV_PLAYER, TV_CURRENCY, TV_ID, TV_ROUND,
        TV_DAY, TV_INSTANT };
@@ -167,20 +172,67 @@ static void tv_push_slice(lua_State *L, slice s)
         lua_pushnil(L);
 }
 
-/* Pushes field k (TV_*) of the transaction in. Raises only on out of memory. */
-static void tv_push_field(lua_State *L, const rules_tx_in *in, int k)
+/* Pushes the currency code of in, from the cache upvalue when it is the last one. */
+static void tv_push_currency(lua_State *L, rules_engine *re, const rules_tx_in *in)
+{
+    if (strncmp(in->currency, re->tx.cur, sizeof re->tx.cur) == 0) {
+        lua_pushvalue(L, lua_upvalueindex(TV_UP_CUR));
+        return;
+    }
+    lua_pushstring(L, in->currency);
+    snprintf(re->tx.cur, sizeof re->tx.cur, "%s", in->currency);
+    lua_pushvalue(L, -1);
+    lua_replace(L, lua_upvalueindex(TV_UP_CUR));
+}
+
+/* Pushes the business day of in as "YYYY-MM-DD", from the cache upvalue when it is the last one. */
+static void tv_push_day(lua_State *L, rules_engine *re, const rules_tx_in *in)
+{
+    char day[11];
+    if (in->day == re->tx.day) {
+        lua_pushvalue(L, lua_upvalueindex(TV_UP_DAY));
+        return;
+    }
+    date_format(in->day, day);
+    lua_pushstring(L, day);
+    re->tx.day = in->day;
+    lua_pushvalue(L, -1);
+    lua_replace(L, lua_upvalueindex(TV_UP_DAY));
+}
+
+/*
+ * Pushes field k (TV_*) of the transaction in; `cached`: called from __index,
+ * whose upvalues hold the type names and caches. Raises only on out of memory.
+ */
+static void tv_push_field(lua_State *L, rules_engine *re, const rules_tx_in *in, int k,
+                          bool cached)
 {
     char day[11];
     switch (k) {
     case TV_AMOUNT: lua_pushinteger(L, in->amount); break;
-    case TV_TYPE: lua_pushstring(L, tx_type_name(in->type)); break;
+    case TV_TYPE:
+        if (cached && (unsigned)in->type < TX_TYPE_COUNT)
+            lua_pushvalue(L, lua_upvalueindex(TV_UP_TYPE + (int)in->type));
+        else
+            lua_pushstring(L, tx_type_name(in->type));
+        break;
     case TV_GAME: tv_push_slice(L, in->game); break;
     case TV_CATEGORY: tv_push_slice(L, in->category); break;
     case TV_PLAYER: tv_push_slice(L, in->player); break;
-    case TV_CURRENCY: lua_pushstring(L, in->currency); break;
+    case TV_CURRENCY:
+        if (cached)
+            tv_push_currency(L, re, in);
+        else
+            lua_pushstring(L, in->currency);
+        break;
     case TV_ID: tv_push_slice(L, in->id); break;
     case TV_ROUND: tv_push_slice(L, in->round); break;
-    case TV_DAY: date_format(in->day, day); lua_pushstring(L, day); break;
+    case TV_DAY:
+        if (cached)
+            tv_push_day(L, re, in);
+        else
+            lua_pushstring(L, (date_format(in->day, day), day));
+        break;
     default: lua_pushinteger(L, in->instant); break;
     }
 }
@@ -219,7 +271,7 @@ static int tv_index(lua_State *L)
     if (k < 0)
         lua_pushnil(L);
     else
-        tv_push_field(L, in, k);
+        tv_push_field(L, re, in, k, true);
     return 1;
 }
 
@@ -248,8 +300,11 @@ static int tv_pairs(lua_State *L)
     lua_pushcfunction(L, tv_next);
     lua_createtable(L, 0, RULES_TX_FIELDS);
     for (int k = 0; k < RULES_TX_FIELDS; k++) {
-        tv_push_field(L, in, k);
-        lua_setfield(L, -2, tv_names[k]);
+        tv_push_field(L, re, in, k, false);
+        if (!lua_isnil(L, -1))
+            lua_setfield(L, -2, tv_names[k]);
+        else
+            lua_pop(L, 1);
     }
     lua_pushnil(L);
     return 3;
@@ -258,10 +313,16 @@ static int tv_pairs(lua_State *L)
 /* Fills the new metatable on top and notes the interned field names in re. */
 static void tv_meta_fill(lua_State *L, rules_engine *re)
 {
-    luaL_checkstack(L, RULES_TX_FIELDS + 2, NULL);
+    luaL_checkstack(L, TV_UP_DAY + 2, NULL);
     for (int k = 0; k < RULES_TX_FIELDS; k++)
         re->tx.keys[k] = lua_pushstring(L, tv_names[k]);
-    lua_pushcclosure(L, tv_index, RULES_TX_FIELDS);
+    for (int t = 0; t < TX_TYPE_COUNT; t++)
+        lua_pushstring(L, tx_type_name((tx_type)t));
+    lua_pushnil(L);
+    lua_pushnil(L);
+    memcpy(re->tx.cur, "\x7f", 2); /* no currency: nothing is cached yet */
+    re->tx.day = INT32_MIN;
+    lua_pushcclosure(L, tv_index, TV_UP_DAY);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, tv_newindex);
     lua_setfield(L, -2, "__newindex");

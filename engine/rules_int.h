@@ -23,7 +23,7 @@
 #include "fx.h"
 #include "rules.h"
 
-/* Sandbox limits (per call of a chunk or settle(); memory is per state). */
+/* Sandbox limits (per call of a chunk, settle() or the hook; memory is per state). */
 #define RULES_MAX_INSTRUCTIONS 100000000 /* VM instructions per call */
 #define RULES_MAX_SECONDS 5              /* wall clock per call */
 #define RULES_MAX_MEMORY_MIB 64          /* MiB held by the whole state */

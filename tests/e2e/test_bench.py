@@ -4,8 +4,9 @@
 DuckDB and pandas are not needed: a reference computed here with the standard
 library (first row per id, exact cents, Seoul business day from 06:00) stands
 in for them. Checks that the bench's CSV and NDJSON configs and its two hook
-rules (a no-op one, one reading five fields) make settle compute exactly those cells, that the result-file reader is
-exact, and that the agreement check stops on a single differing cell.
+rules (a no-op one, one reading five fields) make settle compute exactly those
+cells, that the result-file reader is exact, and that the agreement check
+stops on a single differing cell.
 """
 import csv
 import json

@@ -94,7 +94,6 @@ static bool rl_later(const struct timespec *a, const struct timespec *b)
  */
 static const char *rl_limit_hit(rules_engine *re)
 {
-    struct timespec now;
     re->steps_left -= RULES_HOOK_EVERY;
     if (re->steps_left < 0)
         return RL_MSG_STEPS;
@@ -102,8 +101,20 @@ static const char *rl_limit_hit(rules_engine *re)
         lua_gc(re->L, LUA_GCCOLLECT); /* garbage is not over the limit; live data is */
     if (re->mem_used > RULES_MAX_MEMORY)
         return RL_MSG_MEMORY;
+    return rules_past_deadline(re) ? RL_MSG_TIME : NULL;
+}
+
+/* True when the running call is past its deadline; sets a pending deadline instead. */
+bool rules_past_deadline(rules_engine *re)
+{
+    struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return rl_later(&now, &re->deadline) ? RL_MSG_TIME : NULL;
+    if (!re->deadline_pending)
+        return rl_later(&now, &re->deadline);
+    re->deadline = now;
+    re->deadline.tv_sec += RULES_MAX_SECONDS;
+    re->deadline_pending = false;
+    return false;
 }
 
 /*
@@ -137,7 +148,22 @@ void rules_arm(rules_engine *re)
     re->where[0] = 0;
     clock_gettime(CLOCK_MONOTONIC, &re->deadline);
     re->deadline.tv_sec += RULES_MAX_SECONDS;
+    re->deadline_pending = false;
     lua_sethook(re->L, rl_hook, LUA_MASKCOUNT, RULES_HOOK_EVERY);
+    re->in_rule = true;
+}
+
+/*
+ * Arms the next call of a hook batch (hook already on): full budget, the
+ * deadline pending. The count carries over from the last call, so the first
+ * check may come early and charge a whole interval: at most
+ * RULES_HOOK_EVERY instructions too many, never too few.
+ */
+void rules_arm_next(rules_engine *re)
+{
+    re->steps_left = RULES_MAX_INSTRUCTIONS;
+    re->deadline_pending = true;
+    re->where[0] = 0;
     re->in_rule = true;
 }
 

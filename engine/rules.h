@@ -58,9 +58,10 @@ int rules_settle(rules_engine *re, const char *partner_id, const param *params, 
  * The per-transaction hook `transaction(tx, params)` of a rule file. It is
  * called once per canonical transaction while a file is read, before dedup
  * and summing. A batch (rules_tx_begin .. rules_tx_end) covers one file: the
- * hook, one reusable `tx` table (its fields are overwritten per call; no
- * table is built per row) and params stay on the Lua stack. Each call runs
- * under the sandbox limits. Nothing else may use the engine inside a batch.
+ * hook, one read-only `tx` view (its fields are read from the running call's
+ * rules_tx_in on demand; nothing is built per row) and params stay on the Lua
+ * stack. Each call runs under the sandbox limits, each with a full budget.
+ * Nothing else may use the engine inside a batch.
  *
  * The hook returns: nothing, nil or true to keep the transaction; false and
  * a reason to skip it (a skipped_by_rule reject); a canonical type name to
@@ -89,8 +90,10 @@ bool rules_has_tx_hook(rules_engine *re, const char *partner_id);
 /* Starts a batch for the partner. 0, or -1 with the message in *errmsg (caller frees). */
 int rules_tx_begin(rules_engine *re, const char *partner_id, const param *params, char **errmsg);
 /*
- * Calls the hook for one transaction. 0 with *out filled, or -1 with
- * "file:line: message" in *errmsg (caller frees); after -1 the batch is over.
+ * Calls the hook for one transaction. `in` and its strings are borrowed for
+ * the call only (tx reads them while the hook runs). 0 with *out filled, or
+ * -1 with "file:line: message" in *errmsg (caller frees); after -1 the batch
+ * is over.
  */
 int rules_tx_call(rules_engine *re, const rules_tx_in *in, rules_tx_out *out, char **errmsg);
 /* Ends the batch (safe after a failed call). */

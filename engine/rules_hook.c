@@ -2,19 +2,22 @@
  * rules_hook.c - the per-transaction hook of rules.h: `transaction(tx, params)`
  * called for every canonical transaction of a file, in one batch per file.
  *
- * Stack during a batch: 1 message handler, 2 the hook, 3 the reusable tx
- * table, 4 params. Each call is its own protected call (getting copies of the
- * three as arguments 1..3) with the limits armed (rules_arm), so a hook that
- * loops or errs fails that file with file:line.
+ * Stack during a batch: 1 message handler, 2 the hook, 3 the batch's tx view
+ * (rules_view_push_tx), 4 params. The count hook is turned on once per batch
+ * (rules_arm); each call only resets the budget (rules_arm_next), points the
+ * view at its transaction and calls the hook protected, so a hook that loops
+ * or errs fails that file with file:line. A call that keeps the transaction
+ * as it is allocates nothing and reads no clock.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "rules_int.h"
-#include "timefmt.h"
 
-#define TX_PARAMS 4 /* top of the batch's stack */
-#define TX_TABLE 2  /* inside tx_call_run: its arguments hook, tx, params, job */
+#define TX_HOOK 2   /* the batch's stack, see above */
+#define TX_VIEW 3
+#define TX_PARAMS 4
+#define TX_R1 5     /* the hook's first result, during rules_tx_call */
 
 bool rules_has_tx_hook(rules_engine *re, const char *partner_id)
 {
@@ -29,12 +32,13 @@ bool rules_has_tx_hook(rules_engine *re, const char *partner_id)
 }
 
 typedef struct tx_begin_job {
+    rules_engine *re;
     const rule_rec *rec;
     const param *params;
     int line;
 } tx_begin_job;
 
-/* Protected: pushes the hook, a fresh tx table and params (3 results). */
+/* Protected: pushes the hook, the batch's tx view and params (3 results). */
 static int tx_begin_run(lua_State *L)
 {
     tx_begin_job *job = lua_touserdata(L, 1);
@@ -45,7 +49,7 @@ static int tx_begin_run(lua_State *L)
     lua_Debug ar;
     lua_pushvalue(L, -1);
     job->line = lua_getinfo(L, ">S", &ar) ? ar.linedefined : 0;
-    lua_createtable(L, 0, 10);
+    rules_view_push_tx(L, job->re);
     rules_view_push_params(L, job->params);
     return 3;
 }
@@ -58,9 +62,10 @@ int rules_tx_begin(rules_engine *re, const char *partner_id, const param *params
         return *errmsg = xasprintf("partner %s: no rule file is loaded", partner_id), -1;
     lua_State *L = re->L;
     rules_reset(re);
+    re->tx.batch++;
     lua_pushcfunction(L, rules_msgh);
     lua_pushcfunction(L, tx_begin_run);
-    tx_begin_job job = {rec, params, 0};
+    tx_begin_job job = {re, rec, params, 0};
     lua_pushlightuserdata(L, &job);
     int status = lua_pcall(L, 1, 3, 1);
     if (status != LUA_OK) {
@@ -70,39 +75,9 @@ int rules_tx_begin(rules_engine *re, const char *partner_id, const param *params
     }
     re->tx.rec = rec;
     re->tx.line = job.line;
+    rules_arm(re); /* the count hook stays on until rules_tx_end */
+    re->in_rule = false;
     return 0;
-}
-
-/* Sets tx[k] to the string s (nil when empty). */
-static void tx_set_slice(lua_State *L, const char *k, slice s)
-{
-    if (s.n)
-        lua_pushlstring(L, s.p, s.n);
-    else
-        lua_pushnil(L);
-    lua_setfield(L, TX_TABLE, k);
-}
-
-/* Overwrites the fields of the reusable tx table with this transaction. */
-static void tx_fill(lua_State *L, const rules_tx_in *in)
-{
-    char day[11];
-    tx_set_slice(L, "id", in->id);
-    tx_set_slice(L, "game", in->game);
-    tx_set_slice(L, "category", in->category);
-    tx_set_slice(L, "player", in->player);
-    tx_set_slice(L, "round", in->round);
-    lua_pushstring(L, tx_type_name(in->type));
-    lua_setfield(L, TX_TABLE, "type");
-    lua_pushinteger(L, in->amount);
-    lua_setfield(L, TX_TABLE, "amount");
-    lua_pushstring(L, in->currency);
-    lua_setfield(L, TX_TABLE, "currency");
-    lua_pushinteger(L, in->instant);
-    lua_setfield(L, TX_TABLE, "instant");
-    date_format(in->day, day);
-    lua_pushstring(L, day);
-    lua_setfield(L, TX_TABLE, "day");
 }
 
 /* Raises "file:line: transaction: <what>" at the hook's definition. */
@@ -177,45 +152,61 @@ static void tx_read(lua_State *L, const rules_engine *re, int r1, rules_tx_out *
         tx_text(L, re, r1 + 1, "bucket must be a string", out->bucket, sizeof out->bucket);
 }
 
-typedef struct tx_call_job {
+typedef struct tx_read_job {
     rules_engine *re;
-    const rules_tx_in *in;
     rules_tx_out *out;
-} tx_call_job;
+} tx_read_job;
 
-/* Protected: fills tx, calls the hook under the limits, reads its answer. */
-static int tx_call_run(lua_State *L)
+/* Protected: reads the hook's two results (arguments 1, 2) into out; raises on nonsense. */
+static int tx_read_run(lua_State *L)
 {
-    tx_call_job *job = lua_touserdata(L, 4);
-    luaL_checkstack(L, 8, NULL);
-    tx_fill(L, job->in);
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, 2);
-    lua_pushvalue(L, 3);
-    rules_arm(job->re);
-    lua_call(L, 2, 2);
-    job->re->in_rule = false;
-    lua_sethook(L, NULL, 0, 0);
-    tx_read(L, job->re, lua_gettop(L) - 1, job->out);
+    tx_read_job *job = lua_touserdata(L, 3);
+    luaL_checkstack(L, 6, NULL);
+    tx_read(L, job->re, 1, job->out);
     return 0;
+}
+
+/* True when the results at TX_R1 say "keep it as it is": nothing, nil or true, no bucket. */
+static bool tx_kept(lua_State *L)
+{
+    int t = lua_type(L, TX_R1);
+    return lua_isnil(L, TX_R1 + 1) &&
+           (t == LUA_TNIL || (t == LUA_TBOOLEAN && lua_toboolean(L, TX_R1)));
+}
+
+/* Reads any other answer at TX_R1 in a protected call; returns its status. */
+static int tx_read_answer(rules_engine *re, rules_tx_out *out)
+{
+    lua_State *L = re->L;
+    tx_read_job job = {re, out};
+    lua_pushcfunction(L, tx_read_run);
+    lua_pushvalue(L, TX_R1);
+    lua_pushvalue(L, TX_R1 + 1);
+    lua_pushlightuserdata(L, &job);
+    return lua_pcall(L, 3, 0, 1);
 }
 
 int rules_tx_call(rules_engine *re, const rules_tx_in *in, rules_tx_out *out, char **errmsg)
 {
     lua_State *L = re->L;
-    memset(out, 0, sizeof *out);
+    out->skip = false;
     out->type = -1;
+    out->reason[0] = out->bucket[0] = 0;
     *errmsg = NULL;
     if (!re->tx.rec)
         return *errmsg = xasprintf("no transaction hook batch is open"), -1;
-    tx_call_job job = {re, in, out};
     if (!lua_checkstack(L, 6))
         return *errmsg = xasprintf("%s: Lua stack exhausted", re->tx.rec->path), -1;
-    lua_pushcfunction(L, tx_call_run);
-    for (int i = 2; i <= TX_PARAMS; i++)
-        lua_pushvalue(L, i);
-    lua_pushlightuserdata(L, &job);
-    int status = lua_pcall(L, 4, 0, 1);
+    lua_pushvalue(L, TX_HOOK);
+    lua_pushvalue(L, TX_VIEW);
+    lua_pushvalue(L, TX_PARAMS);
+    re->tx.in = in;
+    rules_arm_next(re);
+    int status = lua_pcall(L, 2, 2, 1);
+    re->tx.in = NULL;
+    re->in_rule = false;
+    if (status == LUA_OK && !tx_kept(L))
+        status = tx_read_answer(re, out);
     if (status == LUA_OK) {
         lua_settop(L, TX_PARAMS);
         return 0;

@@ -23,7 +23,7 @@
 #include "fx.h"
 #include "rules.h"
 
-/* Sandbox limits (per call of a chunk or settle(); memory is per state). */
+/* Sandbox limits (per call of a chunk, settle() or the hook; memory is per state). */
 #define RULES_MAX_INSTRUCTIONS 100000000 /* VM instructions per call */
 #define RULES_MAX_SECONDS 5              /* wall clock per call */
 #define RULES_MAX_MEMORY_MIB 64          /* MiB held by the whole state */
@@ -32,6 +32,7 @@
 #define RULES_MAX_FILE (1u << 20)        /* bytes of one rule file */
 #define RULES_MAX_LINES 10000            /* statement lines one settle() may return */
 #define RULES_HOOK_EVERY 1000            /* instructions between limit checks */
+#define RULES_TX_FIELDS 10               /* fields of the hook's tx view, see rules_view.c */
 #define RULES_PATTERN_MAX_STEPS 10000000L /* matcher steps per pattern call, see rules_pattern.c */
 
 /* One loaded rule file, per partner. */
@@ -48,6 +49,7 @@ struct rules_engine {
     bool mem_hit;        /* an allocation was refused since the last call */
     long steps_left;     /* instruction budget of the running call */
     struct timespec deadline;
+    bool deadline_pending; /* the running call's deadline is set at its first check */
     const char *tripped; /* limit message once a limit is hit, else NULL */
     bool in_rule;        /* rule code is running (tracebacks are useful) */
     char where[96];      /* "path:line:" last seen by the hook */
@@ -57,6 +59,11 @@ struct rules_engine {
     struct {             /* the open transaction-hook batch (rules_hook.c) */
         const rule_rec *rec; /* NULL when none is open */
         int line;        /* where the hook is defined */
+        const rules_tx_in *in; /* the running call's transaction (borrowed); else NULL */
+        unsigned batch;  /* number of the batch, kept in its tx view */
+        const char *keys[RULES_TX_FIELDS]; /* tx field names, interned (rules_view.c) */
+        char cur[4];     /* currency and day whose strings the tx view has cached */
+        int32_t day;
     } tx;
     rule_rec *rules;     /* owned array */
     size_t n_rules, cap_rules;
@@ -78,6 +85,17 @@ static inline int rules_rawfield(lua_State *L, int idx, const char *k)
 rule_rec *rules_find(rules_engine *re, const char *partner);
 /* rules.c: arms the limits for one call of rule code (full budget, new deadline, hook on). */
 void rules_arm(rules_engine *re);
+/*
+ * rules.c: arms the next call of a transaction-hook batch, whose count hook
+ * rules_arm already turned on: full budget; the deadline is set when the call
+ * first checks it (rules_past_deadline), so no clock is read per call.
+ */
+void rules_arm_next(rules_engine *re);
+/*
+ * rules.c: true when the running call is past its deadline. The first check
+ * of a call armed by rules_arm_next sets the deadline instead (now + the limit).
+ */
+bool rules_past_deadline(rules_engine *re);
 /* rules.c: puts the state back to rest (empty stack, no hook, garbage collected). */
 void rules_reset(rules_engine *re);
 /* rules.c: message handler for lua_pcall: the message with a traceback while a rule runs. */
@@ -165,6 +183,12 @@ void rules_sandbox_env(lua_State *L, const char *path);
 
 /* rules_view.c: pushes the `p` table for one statement (st->agg must be set). */
 void rules_view_push_period(lua_State *L, const statement *st);
+/*
+ * rules_view.c: pushes the hook's read-only `tx` view for batch re->tx.batch:
+ * a userdata whose fields are read on demand from re->tx.in; reading it
+ * outside a call of that batch raises. Made once per batch, never per call.
+ */
+void rules_view_push_tx(lua_State *L, rules_engine *re);
 /* rules_view.c: pushes `params` built from a PARAM_MAP tree (NULL -> empty table). */
 void rules_view_push_params(lua_State *L, const param *params);
 /*

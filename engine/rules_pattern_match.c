@@ -73,15 +73,10 @@ static void pm_limit(rules_pm *ms, const char *msg)
 /* End of a chunk: charges it, raises when the budget or the deadline is gone. */
 static void pm_tick(rules_pm *ms)
 {
-    struct timespec now;
     rules_pm_flush(ms);
     if (ms->left < 0)
         pm_limit(ms, PM_MSG_STEPS);
-    if (!ms->re)
-        return;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec > ms->re->deadline.tv_sec ||
-        (now.tv_sec == ms->re->deadline.tv_sec && now.tv_nsec >= ms->re->deadline.tv_nsec))
+    if (ms->re && rules_past_deadline(ms->re))
         pm_limit(ms, PM_MSG_TIME);
 }
 

@@ -1,7 +1,8 @@
 /*
  * rules_view.c - what crosses the Lua boundary: the `p` table built from a
- * period_agg, `params` built from the partner's param tree, and the checked
- * reading of the table settle() returns (docs/rule-api.md).
+ * period_agg, `params` built from the partner's param tree, the transaction
+ * hook's lazy `tx` view, and the checked reading of the table settle()
+ * returns (docs/rule-api.md).
  *
  * All functions here run inside the protected call of rules.c and may raise
  * Lua errors. Nothing C-allocated is held across a Lua call, so a raised
@@ -15,6 +16,7 @@
 
 #include "recon.h"
 #include "rules_int.h"
+#include "timefmt.h"
 
 #define RV_MAX_LABEL 1000 /* bytes of one statement line label */
 
@@ -176,6 +178,209 @@ void rules_view_push_period(lua_State *L, const statement *st)
     lua_setfield(L, -2, "fx");
     rv_push_recon(L, st);
     lua_setfield(L, -2, "reconciliation");
+}
+
+/* ---- the hook's tx view ----------------------------------------------- */
+
+/*
+ * tx is a userdata holding only its batch number; its metatable (made once
+ * per engine, in the registry) reads each field from re->tx.in when asked, so
+ * a call that reads nothing costs no string and no table. __index is a C
+ * closure whose upvalues are the field names (interned; re->tx.keys keeps
+ * their addresses, so a key is found by comparing pointers), the type names,
+ * and the last currency and day pushed (re->tx.cur, re->tx.day say which), so
+ * the usual reads push a string without hashing it.
+ */
+#define TV_META "settle.tx"
+#define TV_STALE "tx was kept after its transaction() call: it can only be read during the " \
+    "call that received it; copy the fields you need (local amount = tx.amount)"
+#define TV_UP_TYPE (RULES_TX_FIELDS + 1)       /* upvalues: type names from here */
+#define TV_UP_CUR (TV_UP_TYPE + TX_TYPE_COUNT) /* the string of re->tx.cur */
+#define TV_UP_DAY (TV_UP_CUR + 1)              /* the string of re->tx.day */
+
+enum { TV_AMOUNT, TV_TYPE, TV_GAME, TV_CATEGORY, TV_PLAYER, TV_CURRENCY, TV_ID, TV_ROUND,
+       TV_DAY, TV_INSTANT };
+static const char *const tv_names[RULES_TX_FIELDS] = {
+    "amount", "type", "game", "category", "player", "currency", "id", "round", "day", "instant"};
+
+/* Pushes s as a string, nil when empty. */
+static void tv_push_slice(lua_State *L, slice s)
+{
+    if (s.n)
+        lua_pushlstring(L, s.p, s.n);
+    else
+        lua_pushnil(L);
+}
+
+/* Pushes the currency code of in, from the cache upvalue when it is the last one. */
+static void tv_push_currency(lua_State *L, rules_engine *re, const rules_tx_in *in)
+{
+    if (strncmp(in->currency, re->tx.cur, sizeof re->tx.cur) == 0) {
+        lua_pushvalue(L, lua_upvalueindex(TV_UP_CUR));
+        return;
+    }
+    lua_pushstring(L, in->currency);
+    snprintf(re->tx.cur, sizeof re->tx.cur, "%s", in->currency);
+    lua_pushvalue(L, -1);
+    lua_replace(L, lua_upvalueindex(TV_UP_CUR));
+}
+
+/* Pushes the business day of in as "YYYY-MM-DD", from the cache upvalue when it is the last one. */
+static void tv_push_day(lua_State *L, rules_engine *re, const rules_tx_in *in)
+{
+    char day[11];
+    if (in->day == re->tx.day) {
+        lua_pushvalue(L, lua_upvalueindex(TV_UP_DAY));
+        return;
+    }
+    date_format(in->day, day);
+    lua_pushstring(L, day);
+    re->tx.day = in->day;
+    lua_pushvalue(L, -1);
+    lua_replace(L, lua_upvalueindex(TV_UP_DAY));
+}
+
+/*
+ * Pushes field k (TV_*) of the transaction in; `cached`: called from __index,
+ * whose upvalues hold the type names and caches. Raises only on out of memory.
+ */
+static void tv_push_field(lua_State *L, rules_engine *re, const rules_tx_in *in, int k,
+                          bool cached)
+{
+    char day[11];
+    switch (k) {
+    case TV_AMOUNT: lua_pushinteger(L, in->amount); break;
+    case TV_TYPE:
+        if (cached && (unsigned)in->type < TX_TYPE_COUNT)
+            lua_pushvalue(L, lua_upvalueindex(TV_UP_TYPE + (int)in->type));
+        else
+            lua_pushstring(L, tx_type_name(in->type));
+        break;
+    case TV_GAME: tv_push_slice(L, in->game); break;
+    case TV_CATEGORY: tv_push_slice(L, in->category); break;
+    case TV_PLAYER: tv_push_slice(L, in->player); break;
+    case TV_CURRENCY:
+        if (cached)
+            tv_push_currency(L, re, in);
+        else
+            lua_pushstring(L, in->currency);
+        break;
+    case TV_ID: tv_push_slice(L, in->id); break;
+    case TV_ROUND: tv_push_slice(L, in->round); break;
+    case TV_DAY:
+        if (cached)
+            tv_push_day(L, re, in);
+        else
+            lua_pushstring(L, (date_format(in->day, day), day));
+        break;
+    default: lua_pushinteger(L, in->instant); break;
+    }
+}
+
+/* The field (TV_*) the key at idx names, or -1. */
+static int tv_field(lua_State *L, const rules_engine *re, int idx)
+{
+    size_t n;
+    if (lua_type(L, idx) != LUA_TSTRING)
+        return -1;
+    const char *s = lua_tolstring(L, idx, &n);
+    for (int k = 0; k < RULES_TX_FIELDS; k++)
+        if (s == re->tx.keys[k])
+            return k;
+    for (int k = 0; k < RULES_TX_FIELDS; k++) /* only if a name were not interned */
+        if (n == strlen(tv_names[k]) && memcmp(s, tv_names[k], n) == 0)
+            return k;
+    return -1;
+}
+
+/* The running call's transaction for the view at 1; raises TV_STALE when none. */
+static const rules_tx_in *tv_current(lua_State *L, const rules_engine *re)
+{
+    const unsigned *batch = lua_touserdata(L, 1);
+    if (!re->tx.in || !batch || *batch != re->tx.batch)
+        luaL_error(L, TV_STALE);
+    return re->tx.in;
+}
+
+/* __index(tx, key): the field, or nil for a key tx does not have. */
+static int tv_index(lua_State *L)
+{
+    rules_engine *re = rules_engine_of(L);
+    const rules_tx_in *in = tv_current(L, re);
+    int k = tv_field(L, re, 2);
+    if (k < 0)
+        lua_pushnil(L);
+    else
+        tv_push_field(L, re, in, k, true);
+    return 1;
+}
+
+/* __newindex: tx is read-only. */
+static int tv_newindex(lua_State *L)
+{
+    return luaL_error(L, "tx is read-only; keep your own notes in a local table");
+}
+
+/* The `next` __pairs hands out, over the copy it made. */
+static int tv_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    if (lua_next(L, 1))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+/* __pairs(tx): iterates over a copy of the fields that are not nil (made per use). */
+static int tv_pairs(lua_State *L)
+{
+    rules_engine *re = rules_engine_of(L);
+    const rules_tx_in *in = tv_current(L, re);
+    lua_pushcfunction(L, tv_next);
+    lua_createtable(L, 0, RULES_TX_FIELDS);
+    for (int k = 0; k < RULES_TX_FIELDS; k++) {
+        tv_push_field(L, re, in, k, false);
+        if (!lua_isnil(L, -1))
+            lua_setfield(L, -2, tv_names[k]);
+        else
+            lua_pop(L, 1);
+    }
+    lua_pushnil(L);
+    return 3;
+}
+
+/* Fills the new metatable on top and notes the interned field names in re. */
+static void tv_meta_fill(lua_State *L, rules_engine *re)
+{
+    luaL_checkstack(L, TV_UP_DAY + 2, NULL);
+    for (int k = 0; k < RULES_TX_FIELDS; k++)
+        re->tx.keys[k] = lua_pushstring(L, tv_names[k]);
+    for (int t = 0; t < TX_TYPE_COUNT; t++)
+        lua_pushstring(L, tx_type_name((tx_type)t));
+    lua_pushnil(L);
+    lua_pushnil(L);
+    memcpy(re->tx.cur, "\x7f", 2); /* no currency: nothing is cached yet */
+    re->tx.day = INT32_MIN;
+    lua_pushcclosure(L, tv_index, TV_UP_DAY);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, tv_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, tv_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+}
+
+/* Pushes the tx view of batch re->tx.batch (see rules_int.h). */
+void rules_view_push_tx(lua_State *L, rules_engine *re)
+{
+    luaL_checkstack(L, 3, NULL);
+    unsigned *batch = lua_newuserdatauv(L, sizeof *batch, 0);
+    *batch = re->tx.batch;
+    if (luaL_newmetatable(L, TV_META))
+        tv_meta_fill(L, re);
+    lua_setmetatable(L, -2);
 }
 
 /* ---- params ----------------------------------------------------------- */

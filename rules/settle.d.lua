@@ -153,8 +153,11 @@
 
 -- ---- the transaction hook ------------------------------------------------
 
----A canonical transaction as the `transaction` hook sees it. The same table is
----reused for every call: read it, do not keep it.
+---A canonical transaction as the `transaction` hook sees it: a read-only view
+---(a userdata, not a table) whose fields are read when asked; setting one is an
+---error. The same view is handed to every call for a file and shows the running
+---call's transaction; read outside a call (e.g. kept for `settle`) it raises
+---"tx was kept after its transaction() call". Copy the fields you need.
 ---@class settle.Transaction
 ---@field id string transaction id (with `amounts:`, the row id plus ":type")
 ---@field type settle.TxType

@@ -3,10 +3,11 @@
 
 DuckDB and pandas are not needed: a reference computed here with the standard
 library (first row per id, exact cents, Seoul business day from 06:00) stands
-in for them. Checks that the bench's CSV and NDJSON configs and its no-op hook
-rule make settle compute exactly those cells, that the result-file reader is
-exact, that the agreement check stops on a single differing cell, and that
-`--reconcile` (scripts/bench_reconcile.py) matches its ledger as written.
+in for them. Checks that the bench's CSV and NDJSON configs and its two hook
+rules (a no-op one, one reading five fields) make settle compute exactly those
+cells, that the result-file reader is exact, that the agreement check stops on
+a single differing cell, and that `--reconcile` (scripts/bench_reconcile.py)
+matches its ledger as written.
 """
 import argparse
 import contextlib
@@ -84,6 +85,9 @@ def csv_and_hook_match_reference():
         check(bd.HOOK_LINE in f.read(), "the hook rule has the no-op transaction hook")
     cells, _ = settle_cells(WORK, "settle-hook", "csv", hook)
     check_eq(cells, REF, "settle's cells with the no-op hook")
+    read = bd.hook_rules(WORK, bd.HOOK_READ_LINE, "live_casino_read.lua")
+    cells, _ = settle_cells(WORK, "settle-read", "csv", read)
+    check_eq(cells, REF, "settle's cells with the hook that reads fields (and keeps all)")
 
 
 @test

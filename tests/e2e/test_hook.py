@@ -3,7 +3,9 @@ through the real binary: skipping a transaction with a reason (a
 skipped_by_rule row in exceptions.csv that does not by itself make the run
 exit 1), reclassifying free-spin bets as bonus, putting transactions in a
 bucket the settle function sees as a category, and a hook that loops or
-errs failing only its own partner's file, which stays in the inbox.
+errs failing only its own partner's file, which stays in the inbox; tx is
+read-only and cannot be read after its call (a settle() that reads a tx it
+kept fails with a message that says so).
 """
 import csv
 import io
@@ -108,6 +110,28 @@ def a_hook_returning_nonsense_is_a_rule_error():
     r = ws.settle("run", env=TODAY)
     check_eq(r.returncode, 1, "needs a look")
     check("'freebie', which is not a canonical type" in r.stderr, "says why: %s" % r.stderr)
+    ws.cleanup()
+
+
+@test
+def tx_is_read_only_and_only_for_its_call():
+    ws = workspace(HOOK.replace('if tx.player == "qa-1"', 'if tx.player == "qa-1" then tx.player = "x" end\n    if false'))
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "needs a look")
+    check("hook.lua:3: tx is read-only" in r.stderr, "names the line: %s" % r.stderr)
+    check(os.path.exists(ws.path("inbox/acme/a.csv")), "the file stays in the inbox")
+    ws.cleanup()
+    kept = HOOK.replace("return {\n  transaction = function(tx, params)\n",
+                        "local last\nreturn {\n  transaction = function(tx, params)\n    last = tx\n")
+    kept = kept.replace('local big = p.by_category["big wins"]',
+                        'local big = p.by_category["big wins"]\n    local id = last.id')
+    check(kept.count("last") == 3, "the kept-tx hook is as meant")
+    ws = workspace(kept)
+    r = ws.settle("run", env=TODAY)
+    check_eq(r.returncode, 1, "needs a look")
+    check("hook.lua:11: tx was kept after its transaction() call: it can only be read during the call "
+          "that received it" in r.stderr, "says why: %s" % r.stderr)
+    check_eq(ws.statement("2025-09", "other")["payable"], "9.00", "the other partner settles")
     ws.cleanup()
 
 

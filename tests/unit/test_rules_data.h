@@ -2,7 +2,7 @@
  * test_rules_data.h - builders for test_rules.c: param trees and the period
  * (period_agg + statement) every rules test settles, built by hand and freed
  * with the engine's statement_free.
- * Included by test_rules.c only; everything here is static.
+ * Included by test_rules.c and test_rules_hook.c only; everything here is static.
  */
 #ifndef SETTLE_TEST_RULES_DATA_H
 #define SETTLE_TEST_RULES_DATA_H

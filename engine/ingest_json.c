@@ -380,6 +380,10 @@ static int jr_ndjson(jr *r, size_t from)
     for (size_t i = from; i < r->n && !jr_halt(r);) {
         const char *lf = memchr(r->blk + i, '\n', r->n - i);
         size_t end = lf ? (size_t)(lf - r->blk) : r->n;
+        if (lf && !r->ln_open && jr_fast_line(r, i, end)) {
+            i = end + 1;
+            continue;
+        }
         if (!r->ln_open)
             jr_line_open(r, i);
         jr_raw_add(r, r->blk + i, end - i);

@@ -1,8 +1,9 @@
 /*
  * ingest_json_int.h - private to the JSON reader (ingest_json*.c): the wanted
  * paths compiled into a trie, the slots that collect their values, a UTF-8
- * checker, and the reader's state shared by ingest_json.c (scanner, lines,
- * blocks) and ingest_json_rec.c (yajl callbacks, records, delivery).
+ * checker, and the reader's state shared by ingest_json.c (scanner, blocks),
+ * ingest_json_lines.c (NDJSON lines), ingest_json_fast.c (whole NDJSON lines
+ * in one pass) and ingest_json_rec.c (yajl callbacks, records, delivery).
  *
  * Slot numbers are shared by both: slots 0..n_paths-1 are the record paths,
  * n_paths..n_paths+n_control-1 the control paths. The trie has two roots:
@@ -228,6 +229,16 @@ void jr_cap_to(jr *r, uint64_t to);
 slice jr_raw_view(jr *r);
 /* Delivers a record read into `s`, or (doc_trailer) the document's control totals. */
 void jr_emit(jr *r, const jslots *s, bool doc_trailer, uint64_t line, slice raw);
+/* A new yajl parser for the layout (out of memory exits). */
+yajl_handle jr_handle(jr *r);
+/* After yajl_parse or yajl_complete_parse returned s: reports a syntax error. */
+void jr_parsed(jr *r, yajl_status s);
+/* Checks blk[from, to) and gives it to yajl. Returns jr_halt: 0 to go on. */
+int jr_feed(jr *r, size_t from, size_t to);
+/* NDJSON (ingest_json_lines.c): reads blk[from, n) line by line. Returns jr_halt. */
+int jr_ndjson(jr *r, size_t from);
+/* NDJSON: the open line ends at file offset end (at_eof: the file ends there). Returns jr_halt. */
+int jr_line_close(jr *r, uint64_t end, bool at_eof);
 /*
  * The fast path (ingest_json_fast.c): reads the whole NDJSON line
  * blk[from, end) (end: its LF; no line is open) in one pass when it can do so

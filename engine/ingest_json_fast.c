@@ -41,6 +41,29 @@ static const unsigned char jf_class[256] = {
     [0x80 ... 0xFF] = JC_HIGH,
 };
 
+/*
+ * Skips the plain string bytes at p: eight at a time while a word holds no
+ * quote, backslash, control or high byte (a word that may hold one is left
+ * to the byte loop, which decides exactly). Returns the first byte that is
+ * not plain, or e.
+ */
+static inline const unsigned char *jf_plain(const unsigned char *p, const unsigned char *e)
+{
+    const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    while (e - p >= 8) {
+        uint64_t w, q, b;
+        memcpy(&w, p, 8);
+        q = w ^ (ones * '"');
+        b = w ^ (ones * '\\');
+        if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w) & high)
+            break;
+        p += 8;
+    }
+    while (p < e && jf_class[*p] == JC_PLAIN)
+        p++;
+    return p;
+}
+
 /* Skips the blanks JSON and the scanner both allow between tokens. */
 static inline void jf_ws(jf *f)
 {
@@ -108,8 +131,7 @@ static bool jf_string(jf *f, const unsigned char **s, size_t *n, bool *esc)
     const unsigned char *p = ++f->p, *e = f->e;
     *esc = false;
     for (;;) {
-        while (p < e && jf_class[*p] == JC_PLAIN)
-            p++;
+        p = jf_plain(p, e);
         if (p >= e)
             return false;
         size_t k;

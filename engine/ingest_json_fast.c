@@ -276,7 +276,10 @@ static int jf_key(jf *f, int node, const char *k, size_t n, int *hint)
     const jtrie *t = &f->r->trie;
     if (hint && *hint > 0) {
         const jt_node *d = &t->n[*hint - 1];
-        if (d->seg_n == n && memcmp(d->seg, k, n) == 0)
+        size_t i = 0;
+        while (d->seg_n == n && i < n && d->seg[i] == k[i]) /* short keys: no memcmp call */
+            i++;
+        if (d->seg_n == n && i == n)
             return *hint - 1;
     }
     int c = jt_key(t, node, k, n);
@@ -285,14 +288,34 @@ static int jf_key(jf *f, int node, const char *k, size_t n, int *hint)
     return c;
 }
 
+/* Opens the container at f->p: true when `close` follows at once (it is empty). */
+static bool jf_open(jf *f, char close)
+{
+    f->p++;
+    jf_ws(f);
+    if (f->p < f->e && *f->p == close)
+        return f->p++, true;
+    return false;
+}
+
+/* After a member or element: 1 when a comma says another follows, 0 at `close`, -1 otherwise. */
+static int jf_next(jf *f, char close)
+{
+    jf_ws(f);
+    if (f->p < f->e && *f->p == ',') {
+        f->p++;
+        jf_ws(f);
+        return 1;
+    }
+    return f->p < f->e && *f->p++ == close ? 0 : -1;
+}
+
 /* The object at f->p, met at `node`; its keys match node's children. */
 static bool jf_object(jf *f, int node, int depth)
 {
     int *hints = depth == 1 ? f->r->fast_hint : NULL;
-    f->p++;
-    jf_ws(f);
-    if (f->p < f->e && *f->p == '}')
-        return f->p++, true;
+    if (jf_open(f, '}'))
+        return true;
     for (size_t i = 0;; i++) {
         const unsigned char *k;
         size_t n;
@@ -306,36 +329,22 @@ static bool jf_object(jf *f, int node, int depth)
             return false;
         f->p++;
         jf_ws(f);
-        if (!jf_value(f, child, depth))
-            return false;
-        jf_ws(f);
-        if (f->p < f->e && *f->p == ',') {
-            f->p++;
-            jf_ws(f);
-        } else {
-            return f->p < f->e && *f->p++ == '}';
-        }
+        int more = jf_value(f, child, depth) ? jf_next(f, '}') : -1;
+        if (more <= 0)
+            return more == 0;
     }
 }
 
 /* The array at f->p, met at `node`; its elements match node's index children. */
 static bool jf_array(jf *f, int node, int depth)
 {
-    f->p++;
-    jf_ws(f);
-    if (f->p < f->e && *f->p == ']')
-        return f->p++, true;
+    if (jf_open(f, ']'))
+        return true;
     for (uint64_t i = 0;; i++) {
         int child = node < 0 ? -1 : jt_index(&f->r->trie, node, i);
-        if (!jf_value(f, child, depth))
-            return false;
-        jf_ws(f);
-        if (f->p < f->e && *f->p == ',') {
-            f->p++;
-            jf_ws(f);
-        } else {
-            return f->p < f->e && *f->p++ == ']';
-        }
+        int more = jf_value(f, child, depth) ? jf_next(f, ']') : -1;
+        if (more <= 0)
+            return more == 0;
     }
 }
 

@@ -6,7 +6,10 @@
  * checks UTF-8, refuses NUL bytes and follows string boundaries; the bytes
  * then go to yajl, whose callbacks (ingest_json_rec.c) keep a stack of open
  * containers and the wanted values of the record being read (matched and
- * kept by ingest_json_path.c). This file: the scanner, NDJSON lines, blocks.
+ * kept by ingest_json_path.c). This file: the scanner, blocks. NDJSON lines
+ * are cut in ingest_json_lines.c, which hands each whole line to the fast
+ * path (ingest_json_fast.c) first and to the scanner and yajl when it
+ * declines.
  *
  *   array and document layouts: one yajl parse over the whole file. A record
  *     is an element of the records array; it is delivered from the callback
@@ -59,7 +62,7 @@ static void jr_yfree(void *ctx, void *p)
 }
 
 /* A new parser (out of memory exits). The scanner checks UTF-8, so yajl need not. */
-static yajl_handle jr_handle(jr *r)
+yajl_handle jr_handle(jr *r)
 {
     yajl_alloc_funcs af = {jr_yalloc, jr_yrealloc, jr_yfree, NULL};
     yajl_handle h = yajl_alloc(&jr_callbacks, &af, r);
@@ -81,7 +84,7 @@ static yajl_handle jr_handle(jr *r)
  * bad token); at the end of the file, just past the last byte. A cancel has
  * its reason set already.
  */
-static void jr_parsed(jr *r, yajl_status s)
+void jr_parsed(jr *r, yajl_status s)
 {
     if (s != yajl_status_error)
         return;
@@ -278,7 +281,7 @@ static void jr_inside(jr *r, size_t *seg, size_t i, size_t to, unsigned char c)
  * middle of an over-long string or digit run (yajl's token buffer stays
  * bounded; the value is marked cut, so too long). Returns jr_halt: 0 to go on.
  */
-static int jr_feed(jr *r, size_t from, size_t to)
+int jr_feed(jr *r, size_t from, size_t to)
 {
     jscan *s = &r->sc;
     const unsigned char *b = (const unsigned char *)r->blk;
@@ -308,87 +311,6 @@ static int jr_feed(jr *r, size_t from, size_t to)
     }
     if (!s->hold)
         jr_parse(r, seg, to);
-    return jr_halt(r);
-}
-
-/* ---- NDJSON lines ------------------------------------------------------------------ */
-
-/* A line starts at block offset i: fresh per-line state, and a parser if the last was dropped. */
-static void jr_line_open(jr *r, size_t i)
-{
-    r->ln_open = true;
-    r->ln_dead = r->in_rec = r->rec_done = r->cut = false;
-    r->ln_values = 0;
-    r->ln_line = jr_line(r, r->base + i);
-    r->rec_problem = NULL;
-    r->depth = 0;
-    r->raw_n = 0;
-    r->sc = (jscan){.u8 = r->sc.u8};
-    if (!r->h)
-        r->h = jr_handle(r);
-}
-
-/* True when the line read so far is a '{' alone: a pretty-printed document, not NDJSON. */
-static bool jr_lone_brace(const jr *r)
-{
-    size_t i = 0, n = r->raw_n;
-    while (i < n && (r->raw[i] == ' ' || r->raw[i] == '\t'))
-        i++;
-    while (n > i && (r->raw[n - 1] == ' ' || r->raw[n - 1] == '\t' || r->raw[n - 1] == '\r'))
-        n--;
-    return n == i + 1 && r->raw[i] == '{';
-}
-
-/*
- * The line ends at file offset `end` (at_eof: the file ends there without a
- * line end). A last line still inside a value means the file was truncated;
- * another line inside a value is a bad row. Delivers the line's record or
- * bad row (a blank line is no row) and drops a bad line's parser.
- * Returns jr_halt.
- */
-static int jr_line_close(jr *r, uint64_t end, bool at_eof)
-{
-    r->ln_open = false;
-    bool open = !r->ln_dead && (r->depth > 0 || r->sc.in_str);
-    if (open && at_eof)
-        jr_fatal(r, "line %llu: file ends in the middle of a record (truncated?)",
-                 (unsigned long long)r->ln_line);
-    else if (open && !r->ln_seen && jr_lone_brace(r))
-        jr_fatal(r, "line %llu: '{' alone on the first line: one JSON document, not NDJSON "
-                    "(set json.records to read it)", (unsigned long long)r->ln_line);
-    else if (open)
-        jr_syntax(r, end, "the line ends in the middle of a record");
-    if (at_eof && !r->ln_dead && !jr_halt(r)) {
-        r->call_base = end;
-        jr_parsed(r, yajl_complete_parse(r->h));
-    }
-    if (!jr_halt(r) && (r->ln_dead || r->rec_done)) {
-        r->ln_seen = true;
-        r->rec_problem = r->ln_dead ? r->problem : NULL;
-        jr_emit(r, &r->rec, false, r->ln_line, jr_raw_view(r));
-    }
-    if (r->ln_dead) {
-        yajl_free(r->h);
-        r->h = NULL;
-    }
-    return jr_halt(r);
-}
-
-/* NDJSON: cuts blk[from, n) at each LF; each line is checked, parsed and closed at its LF. */
-static int jr_ndjson(jr *r, size_t from)
-{
-    for (size_t i = from; i < r->n && !jr_halt(r);) {
-        const char *lf = memchr(r->blk + i, '\n', r->n - i);
-        size_t end = lf ? (size_t)(lf - r->blk) : r->n;
-        if (!r->ln_open)
-            jr_line_open(r, i);
-        jr_raw_add(r, r->blk + i, end - i);
-        if (jr_feed(r, i, end + (lf != NULL)))
-            break;
-        i = end + (lf != NULL);
-        if (lf)
-            jr_line_close(r, r->base + end, false);
-    }
     return jr_halt(r);
 }
 

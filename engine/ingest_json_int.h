@@ -1,8 +1,9 @@
 /*
  * ingest_json_int.h - private to the JSON reader (ingest_json*.c): the wanted
  * paths compiled into a trie, the slots that collect their values, a UTF-8
- * checker, and the reader's state shared by ingest_json.c (scanner, lines,
- * blocks) and ingest_json_rec.c (yajl callbacks, records, delivery).
+ * checker, and the reader's state shared by ingest_json.c (scanner, blocks),
+ * ingest_json_lines.c (NDJSON lines), ingest_json_fast.c (whole NDJSON lines
+ * in one pass) and ingest_json_rec.c (yajl callbacks, records, delivery).
  *
  * Slot numbers are shared by both: slots 0..n_paths-1 are the record paths,
  * n_paths..n_paths+n_control-1 the control paths. The trie has two roots:
@@ -119,11 +120,12 @@ static inline bool ju8_step(ju8 *u, unsigned char c)
 }
 
 
-/* ---- the reader (ingest_json.c and ingest_json_rec.c) ---------------------- */
+/* ---- the reader (ingest_json.c, ingest_json_rec.c, ingest_json_fast.c) ------ */
 
 #define JR_BLOCK INGEST_BLOCK(1024 * 1024)           /* bytes read at once */
 #define JR_STR_CAP (6 * (size_t)INGEST_MAX_FIELD + 16) /* escaped string bytes given to yajl */
 #define JR_PROBLEM 512                               /* longest row problem kept */
+#define JF_HINTS 32                                  /* record keys the fast path guesses */
 
 typedef enum jlayout { JL_NONE, JL_ARRAY, JL_DOC, JL_NDJSON } jlayout;
 
@@ -190,6 +192,7 @@ typedef struct jr {
     char problem[JR_PROBLEM];
     int rc;               /* the row callback's stop value */
     bool fatal;           /* err says why the file is unreadable */
+    int fast_hint[JF_HINTS]; /* fast path: by key place in a record, its node + 1 (0: none) */
 } jr;
 
 /* What ingest_json_file returns if reading stopped now: rc, -1, or 0 to go on. */
@@ -226,6 +229,27 @@ void jr_cap_to(jr *r, uint64_t to);
 slice jr_raw_view(jr *r);
 /* Delivers a record read into `s`, or (doc_trailer) the document's control totals. */
 void jr_emit(jr *r, const jslots *s, bool doc_trailer, uint64_t line, slice raw);
+/* A new yajl parser for the layout (out of memory exits). */
+yajl_handle jr_handle(jr *r);
+/* After yajl_parse or yajl_complete_parse returned s: reports a syntax error. */
+void jr_parsed(jr *r, yajl_status s);
+/* Checks blk[from, to) and gives it to yajl. Returns jr_halt: 0 to go on. */
+int jr_feed(jr *r, size_t from, size_t to);
+/* NDJSON (ingest_json_lines.c): reads blk[from, n) line by line. Returns jr_halt. */
+int jr_ndjson(jr *r, size_t from);
+/* NDJSON: the open line ends at file offset end (at_eof: the file ends there). Returns jr_halt. */
+int jr_line_close(jr *r, uint64_t end, bool at_eof);
+/*
+ * The fast path (ingest_json_fast.c): reads the whole NDJSON line
+ * blk[from, end) (end: its LF; no line is open) in one pass when it can do so
+ * exactly as the slow path would, and delivers its record. Returns false,
+ * having delivered nothing and moved no cursor, for any line it leaves to
+ * the slow path (bad ones among them).
+ */
+bool jr_fast_line(jr *r, size_t from, size_t end);
+/* Tests only: true sends every line through the slow path (default false). */
+extern bool jr_fast_off;
+
 /* yajl's callbacks: they build records in the jr given as context. */
 extern const yajl_callbacks jr_callbacks;
 

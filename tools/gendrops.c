@@ -11,7 +11,7 @@
  * duplicate-id conflicts and bad rows of every kind are sprinkled in at the
  * given rates (parts per million). The same arguments always give the same
  * bytes. With --wallet DIR it also writes the operator's wallet ledger of
- * those partners (gendrops_wallet.c; data/reconcile.yaml reads it). The four
+ * those partners (gendrops_wallet.c; data/settle.yaml reads it). The four
  * partners' dialects are in gendrops_partners.c. Built for speed: splitmix64, hand-written formatting, 1 MiB writes, and one
  * thread per partner.
  */

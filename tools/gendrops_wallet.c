@@ -1,6 +1,6 @@
 /*
  * gendrops_wallet.c - the operator's wallet ledger for `gendrops --wallet DIR`
- * (docs/reconciliation.md; data/reconcile.yaml reads it): one CSV per partner
+ * (docs/reconciliation.md; data/settle.yaml reads it): one CSV per partner
  * and day, DIR/<partner>_<yyyymmdd>.csv,
  *
  *   provider,provider_tx_id,round_id,ts,game_code,kind,amount,currency

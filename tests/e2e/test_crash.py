@@ -24,7 +24,8 @@ def sample_workspace(rows=60000):
                     ignore=shutil.ignore_patterns("inbox"))
     ws.copy_rules()
     subprocess.run([GENDROPS, "--out", ws.path("data", "inbox"), "--rows", str(rows),
-                    "--start", "2025-10-25", "--days", "3", "--seed", "5"],
+                    "--start", "2025-10-25", "--days", "3", "--seed", "5",
+                    "--wallet", ws.path("data", "inbox", "wallet")],
                    check=True, capture_output=True)
     return ws
 

@@ -27,7 +27,8 @@ def sample_workspace(rows, start, days, seed):
                     ignore=shutil.ignore_patterns("inbox"))
     ws.copy_rules()
     subprocess.run([GENDROPS, "--out", ws.path("data", "inbox"), "--rows", str(rows),
-                    "--start", start, "--days", str(days), "--seed", str(seed)],
+                    "--start", start, "--days", str(days), "--seed", str(seed),
+                    "--wallet", ws.path("data", "inbox", "wallet")],
                    check=True, capture_output=True)
     return ws
 

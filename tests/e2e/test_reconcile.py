@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import io
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -265,22 +264,6 @@ def daily_and_transaction_alone():
     ws.cleanup()
 
 
-def merge_reconcile(settle_text, recon_text):
-    """data/settle.yaml with data/reconcile.yaml merged in: each partner's `reconcile:` list
-    right after its id line, the `ledgers:` block at the end (settle.yaml as it is when it
-    has its own `ledgers:` already)."""
-    if re.search(r"^ledgers:", settle_text, re.M):
-        return settle_text
-    head, partners = recon_text.split("\npartners:\n")
-    out = settle_text
-    for m in re.finditer(r"^  ([a-z-]+):\n((?:    .*\n|\s*\n)+)", partners, re.M):
-        body = m.group(2)
-        out, n = re.subn(r"^(  %s:\n)" % re.escape(m.group(1)), lambda x: x.group(1) + body,
-                         out, count=1, flags=re.M)
-        check_eq(n, 1, "partner %s of reconcile.yaml is in settle.yaml" % m.group(1))
-    return out.rstrip("\n") + "\n\n" + head[head.index("\nledgers:\n") + 1:]
-
-
 def demo_breaks(inbox):
     """reelstorm's breaks read off the files (no bad or re-sent rows): ids only in the drops
     (missing_in_ledger), only in the wallet (missing_in_partner), and booked on another
@@ -313,16 +296,13 @@ def demo_breaks(inbox):
 
 @test
 def demo_wallet_holds_reelstorm_only():
-    """gendrops --wallet and data/reconcile.yaml merged into data/settle.yaml: reelstorm is
-    held with its lost callback, rolled-back stake and late round; the others are clean."""
+    """gendrops --wallet with data/settle.yaml (its `ledgers:` and `reconcile:` entries):
+    reelstorm is held with its lost callback, rolled-back stake and late round; the others
+    are clean."""
     ws = Workspace()
     shutil.copytree(os.path.join(ROOT, "data"), ws.path("data"),
                     ignore=shutil.ignore_patterns("inbox"))
     ws.copy_rules()
-    with open(os.path.join(ROOT, "data", "settle.yaml"), encoding="utf-8") as f:
-        base = f.read()
-    with open(os.path.join(ROOT, "data", "reconcile.yaml"), encoding="utf-8") as f:
-        ws.write("data/settle.yaml", merge_reconcile(base, f.read()))
     inbox = ws.path("data", "inbox")
     subprocess.run([GENDROPS, "--out", inbox, "--rows", "6000", "--start", "2025-10-25",
                     "--days", "3", "--seed", "9", "--bad-rate", "0", "--dup-rate", "0",

@@ -30,7 +30,8 @@ def make_workspace(base):
                     ignore=shutil.ignore_patterns("inbox"))
     shutil.copytree(os.path.join(ROOT, "rules"), os.path.join(base, "rules"))
     subprocess.run([GENDROPS, "--out", os.path.join(base, "data", "inbox"), "--rows", "80000",
-                    "--start", "2025-10-24", "--days", "3", "--seed", "11"],
+                    "--start", "2025-10-24", "--days", "3", "--seed", "11",
+                    "--wallet", os.path.join(base, "data", "inbox", "wallet")],
                    check=True, capture_output=True)
 
 
@@ -138,7 +139,8 @@ def tiny_budget_equals_default_and_second_run_finds_first_runs_ids():
 
         # nothing new: the stored ids are not even loaded (nothing spills with 64 KB)
         r0 = run(tiny, TINY)
-        check(r0.returncode == 0 and "seen ids" in r0.stderr and spills(r0) == 0,
+        # (exit 1 when a statement is held: the sample wallet holds reelstorm)
+        check(r0.returncode in (0, 1) and "seen ids" in r0.stderr and spills(r0) == 0,
               "a rerun with nothing new loads no ids (%d spills)" % spills(r0))
 
         # a later run: re-sent rows are found through the look-back window

@@ -186,7 +186,8 @@ def sample_partners_with_a_hook_are_the_same_with_any_thread_count():
     check("return {\n  settle = function" in rule, "the rule can take a hook")
     ws.write("rules/game_provider.lua", rule.replace("return {\n  settle = function", HOOK, 1))
     subprocess.run([GENDROPS, "--out", ws.path("data", "inbox"), "--rows", "160000",
-                    "--start", "2025-10-20", "--days", "1", "--seed", "5"],
+                    "--start", "2025-10-20", "--days", "1", "--seed", "5",
+                    "--wallet", ws.path("data", "inbox", "wallet")],
                    check=True, capture_output=True)
     files = take_inbox(ws, "data/inbox")
     check(max(len(b) for b in files.values()) > 3 << 20, "a drop spans several batches")

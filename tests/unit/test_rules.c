@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "source_root.h"
 #include "rules.h"
 #include "test_rules_data.h"
 
@@ -553,25 +554,9 @@ static void test_sample_missing_param(void)
     st_clear(&st);
 }
 
-/*
- * Root of the source tree (caller frees): argv[1]; else "../.." when run from
- * tests/unit (meson's workdir); else three levels up from this file's path.
- */
-static char *source_root(int argc, char **argv)
-{
-    if (argc > 1)
-        return xstrdup(argv[1]);
-    if (access("fixtures/rules/good.lua", R_OK) == 0)
-        return xstrdup("../..");
-    char *a = path_dir(__FILE__), *b = path_dir(a), *c = path_dir(b);
-    free(a);
-    free(b);
-    return c;
-}
-
 int main(int argc, char **argv)
 {
-    root = source_root(argc, argv);
+    root = source_root(argc, argv, "fixtures/rules/good.lua");
     re = rules_open();
     test_view();
     test_money_values();

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "source_root.h"
 #include "rules.h"
 #include "test_rules_data.h"
 
@@ -242,27 +243,11 @@ static void test_limits(void)
     CHECK(access("/tmp/settle-pwned", F_OK) != 0);
 }
 
-/*
- * Root of the source tree (caller frees): argv[1]; else "../.." when run from
- * tests/unit (meson's workdir); else three levels up from this file's path.
- */
-static char *source_root(int argc, char **argv)
-{
-    if (argc > 1)
-        return xstrdup(argv[1]);
-    if (access("fixtures/rules/hook.lua", R_OK) == 0)
-        return xstrdup("../..");
-    char *a = path_dir(__FILE__), *b = path_dir(a), *c = path_dir(b);
-    free(a);
-    free(b);
-    return c;
-}
-
 int main(int argc, char **argv)
 {
     (void)ptier; /* builders of test_rules_data.h this test does not need */
     (void)agg_add_breakdowns;
-    root = source_root(argc, argv);
+    root = source_root(argc, argv, "fixtures/rules/hook.lua");
     re = rules_open();
     CHECK_EQ_INT(load("hook", "hook.lua"), 0);
     test_fields();

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "source_root.h"
 #include "rules.h"
 #include "tax.h"
 
@@ -363,25 +364,9 @@ static void test_rules_no_table(void)
 
 /* ---- main --------------------------------------------------------------- */
 
-/*
- * Root of the source tree (caller frees): argv[1]; else "../.." when run from
- * tests/unit (meson's workdir); else three levels up from this file's path.
- */
-static char *source_root(int argc, char **argv)
-{
-    if (argc > 1)
-        return xstrdup(argv[1]);
-    if (access("fixtures/tax/good.yaml", R_OK) == 0)
-        return xstrdup("../..");
-    char *a = path_dir(__FILE__), *b = path_dir(a), *c = path_dir(b);
-    free(a);
-    free(b);
-    return c;
-}
-
 int main(int argc, char **argv)
 {
-    root = source_root(argc, argv);
+    root = source_root(argc, argv, "fixtures/tax/good.yaml");
     test_load_good();
     test_load_sample();
     test_load_bad();

@@ -15,8 +15,8 @@
 #include "timefmt.h"
 
 #define RECON_CSV_HEADER                                                                      \
-    "ledger,kind,id,day,currency,partner_amount,ledger_amount,difference,partner_file,"      \
-    "ledger_file"
+    "kind,id,day,currency,partner_amount,ledger_amount,difference,partner_file,ledger_file,"  \
+    "ledger"
 
 csv_stream *recon_csv_begin(const char *reports_dir, const char *label, const char *partner,
                             char *err, size_t errlen)
@@ -61,11 +61,11 @@ int recon_csv_row(csv_stream *w, const recon_break *b)
     sbuf_adds(&cur, b->currency);
     if (!same)
         sbuf_addf(&cur, "/%s", b->ledger_currency);
-    const char *cells[] = {b->ledger, recon_kind_name(b->kind), b->id, day, cur.buf,
+    const char *cells[] = {recon_kind_name(b->kind), b->id, day, cur.buf,
                            b->has_partner ? pa : NULL, b->has_ledger ? la : NULL,
                            diff[0] ? diff : NULL,
                            file_cell(b->partner_file, b->partner_line, &pf),
-                           file_cell(b->ledger_file, b->ledger_line, &lf)};
+                           file_cell(b->ledger_file, b->ledger_line, &lf), b->ledger};
     size_t n = sizeof cells / sizeof cells[0];
     for (size_t i = 0; i < n; i++)
         csv_stream_cell(w, cells[i], i == n - 1);

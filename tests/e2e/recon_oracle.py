@@ -37,8 +37,8 @@ KINDS = ("missing_in_ledger", "missing_in_partner", "amount_mismatch", "type_mis
 TYPES = ["bet", "win", "refund", "win_reversal", "bonus", "jackpot_contribution",
          "jackpot_win", "purchase", "adjustment"]
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-CSV_COLUMNS = ("ledger", "kind", "id", "day", "currency", "partner_amount", "ledger_amount",
-               "difference", "partner_file", "ledger_file")
+CSV_COLUMNS = ("kind", "id", "day", "currency", "partner_amount", "ledger_amount",
+               "difference", "partner_file", "ledger_file", "ledger")
 
 
 def business_day(utc, zone, day_start):

@@ -7,6 +7,7 @@
 #define SETTLE_CHECK_H
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,15 @@ static int check_passed, check_failed;
                     check_b_ ? check_b_ : "(null)");                                 \
         }                                                                            \
     } while (0)
+
+/* True when `s` contains `sub`; prints `s` when not, so a red run shows why. */
+static inline bool check_has(const char *s, const char *sub)
+{
+    if (s && strstr(s, sub))
+        return true;
+    fprintf(stderr, "  expected \"%s\" in: %s\n", sub, s ? s : "(null)");
+    return false;
+}
 
 static inline int check_done(void)
 {

@@ -27,15 +27,6 @@ static rules_engine *re;
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* True when `s` contains `sub`; prints `s` when not, so a red run shows why. */
-static bool has(const char *s, const char *sub)
-{
-    if (s && strstr(s, sub))
-        return true;
-    fprintf(stderr, "  expected \"%s\" in: %s\n", sub, s ? s : "(null)");
-    return false;
-}
-
 /* Path of a fixture (caller frees). */
 static char *fixture(const char *name)
 {
@@ -125,7 +116,7 @@ static void test_view(void)
     char *err = NULL;
     CHECK_EQ_INT(load_ok("view", "view.lua"), 0);
     CHECK_EQ_INT(rules_settle(re, "view", &params, &st, &err), 0);
-    CHECK(err == NULL || has(err, "(no error expected)"));
+    CHECK(err == NULL || check_has(err, "(no error expected)"));
     CHECK_EQ_INT(amount_of(&st, "acme|game_provider|2025-09|monthly|2025-09-01|2025-09-30|EUR"), 2);
     CHECK_EQ_INT(amount_of(&st, "ggr"), 285000);
     CHECK_EQ_INT(amount_of(&st, "transactions"), 266);
@@ -188,7 +179,7 @@ static void test_money_values(void)
     char *err = NULL;
     CHECK_EQ_INT(load_ok("money", "money_cases.lua"), 0);
     CHECK_EQ_INT(rules_settle(re, "money", NULL, &st, &err), 0);
-    CHECK(err == NULL || has(err, "(no error expected)"));
+    CHECK(err == NULL || check_has(err, "(no error expected)"));
     CHECK_EQ_INT(st.n_lines, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         CHECK_EQ_INT(amount_of(&st, want[i].label), want[i].v);
@@ -209,7 +200,7 @@ static void test_money_errors(void)
             fprintf(stderr, "  money error case %s\n", st.lines[i].label);
         CHECK_EQ_INT(st.lines[i].amount, 1);
     }
-    CHECK(has(st.n_lines ? st.lines[0].label : NULL,
+    CHECK(check_has(st.n_lines ? st.lines[0].label : NULL,
               "money_errors.lua:5: money.mul: amount is a float (12.5); amounts are integers "
               "in minor units"));
     free(err);
@@ -245,8 +236,8 @@ static void test_hostile(void)
         statement st = st_new(NULL);
         char *err = NULL;
         CHECK_EQ_INT(settle_case("hostile", cases[i].name, &st, &err), -1);
-        CHECK(has(err, cases[i].want));
-        CHECK(has(err, "hostile.lua:"));
+        CHECK(check_has(err, cases[i].want));
+        CHECK(check_has(err, "hostile.lua:"));
         CHECK_EQ_INT(st.n_lines, 0);
         free(err);
         st_clear(&st);
@@ -314,7 +305,7 @@ static void test_load_errors(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *path = fixture(cases[i].name), *msg = NULL;
         CHECK_EQ_INT(load_path("broken", path, &msg), -1);
-        CHECK(has(msg, cases[i].want));
+        CHECK(check_has(msg, cases[i].want));
         CHECK(msg && strncmp(msg, path, strlen(path)) == 0 &&
               !strstr(msg + strlen(path), cases[i].name));
         CHECK(msg && !strchr(msg, '\n'));
@@ -326,14 +317,14 @@ static void test_load_errors(void)
     make_bad_files(dir);
     char *path = xasprintf("%s/compiled.lua", dir);
     CHECK_EQ_INT(load_path("broken", path, &msg), -1);
-    CHECK(has(msg, "compiled.lua: is a compiled (binary) Lua chunk; rule files are loaded as "
+    CHECK(check_has(msg, "compiled.lua: is a compiled (binary) Lua chunk; rule files are loaded as "
                    "source text only"));
     free(msg);
     unlink(path);
     free(path);
     path = xasprintf("%s/huge.lua", dir);
     CHECK_EQ_INT(load_path("broken", path, &msg), -1);
-    CHECK(has(msg, "huge.lua: rule file is larger than 1 MiB"));
+    CHECK(check_has(msg, "huge.lua: rule file is larger than 1 MiB"));
     free(msg);
     unlink(path);
     free(path);
@@ -341,7 +332,7 @@ static void test_load_errors(void)
     char *err = NULL;
     statement st = st_new(NULL);
     CHECK_EQ_INT(rules_settle(re, "broken", NULL, &st, &err), -1);
-    CHECK(has(err, "partner broken: no rule file is loaded"));
+    CHECK(check_has(err, "partner broken: no rule file is loaded"));
     free(err);
     st_clear(&st);
     check_good_still_settles();
@@ -398,8 +389,8 @@ static void test_shapes(void)
         statement st = st_new(NULL);
         char *err = NULL;
         CHECK_EQ_INT(settle_case("shape", cases[i].name, &st, &err), -1);
-        CHECK(has(err, prefix) && strncmp(err, prefix, strlen(prefix)) == 0);
-        CHECK(has(err, cases[i].want));
+        CHECK(check_has(err, prefix) && strncmp(err, prefix, strlen(prefix)) == 0);
+        CHECK(check_has(err, cases[i].want));
         CHECK_EQ_INT(st.n_lines, 0);
         free(err);
         st_clear(&st);
@@ -546,8 +537,8 @@ static void test_sample_missing_param(void)
     statement st = st_new(NULL);
     CHECK_EQ_INT(load_path("noparams", path, &msg), 0);
     CHECK_EQ_INT(rules_settle(re, "noparams", NULL, &st, &err), -1);
-    CHECK(has(err, "slot_solution.lua:"));
-    CHECK(has(err, "params.licence_fee is missing; add it to this partner in settle.yaml"));
+    CHECK(check_has(err, "slot_solution.lua:"));
+    CHECK(check_has(err, "params.licence_fee is missing; add it to this partner in settle.yaml"));
     free(err);
     free(msg);
     free(path);

@@ -19,15 +19,6 @@
 static char *root;
 static rules_engine *re;
 
-/* True when `s` contains `sub`; prints `s` when not, so a red run shows why. */
-static bool has(const char *s, const char *sub)
-{
-    if (s && strstr(s, sub))
-        return true;
-    fprintf(stderr, "  expected \"%s\" in: %s\n", sub, s ? s : "(null)");
-    return false;
-}
-
 /* Loads fixture `name` for `partner`; 0 or -1 (the message printed). */
 static int load(const char *partner, const char *name)
 {
@@ -152,7 +143,7 @@ static void test_kept(void)
     CHECK_EQ_STR(call_ok("kept").reason, "kept sees kept");
     rules_tx_end(re);
     CHECK_EQ_INT(settle("stale", &text), -1);
-    CHECK(has(text, "hook.lua:56: tx was kept after its transaction() call: it can only be "
+    CHECK(check_has(text, "hook.lua:56: tx was kept after its transaction() call: it can only be "
                     "read during the call that received it"));
     free(text);
     CHECK_EQ_INT(settle("none", &text), 0);
@@ -161,7 +152,7 @@ static void test_kept(void)
     CHECK_EQ_INT(begin(), 0); /* a new batch: the tx kept from the last one is stale */
     rules_tx_out out;
     CHECK_EQ_INT(call("kept", &out, &text), -1);
-    CHECK(has(text, "hook.lua:22: tx was kept after its transaction() call"));
+    CHECK(check_has(text, "hook.lua:22: tx was kept after its transaction() call"));
     free(text);
 }
 
@@ -196,18 +187,18 @@ static void test_answers(void)
     CHECK_EQ_INT(out.type, -1);
     CHECK_EQ_STR(out.bucket, "");
     CHECK_EQ_INT(call("nonsense", &out, &err), -1);
-    CHECK(has(err, "hook.lua:51: transaction must return nothing, true, false and a reason"));
+    CHECK(check_has(err, "hook.lua:51: transaction must return nothing, true, false and a reason"));
     free(err);
     CHECK_EQ_INT(call("keep", &out, &err), -1); /* the batch is over */
-    CHECK(has(err, "no transaction hook batch is open"));
+    CHECK(check_has(err, "no transaction hook batch is open"));
     free(err);
     CHECK_EQ_INT(begin(), 0);
     CHECK_EQ_INT(call("freebie", &out, &err), -1);
-    CHECK(has(err, "'freebie', which is not a canonical type"));
+    CHECK(check_has(err, "'freebie', which is not a canonical type"));
     free(err);
     CHECK_EQ_INT(begin(), 0);
     CHECK_EQ_INT(call("write", &out, &err), -1);
-    CHECK(has(err, "hook.lua:23: tx is read-only"));
+    CHECK(check_has(err, "hook.lua:23: tx is read-only"));
     free(err);
 }
 
@@ -228,8 +219,8 @@ static void test_limits(void)
         CHECK_EQ_INT(begin(), 0);
         CHECK(!call_ok("keep").skip);
         CHECK_EQ_INT(call(cases[i].name, &out, &err), -1);
-        CHECK(has(err, cases[i].want));
-        CHECK(has(err, "hook.lua:"));
+        CHECK(check_has(err, cases[i].want));
+        CHECK(check_has(err, "hook.lua:"));
         free(err);
         CHECK_EQ_INT(begin(), 0);
         CHECK_EQ_STR(call_ok("skip").reason, "test account");

@@ -28,15 +28,6 @@ static char *root;
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* True when `s` contains `sub`; prints `s` when not, so a red run shows why. */
-static bool has(const char *s, const char *sub)
-{
-    if (s && strstr(s, sub))
-        return true;
-    fprintf(stderr, "  expected \"%s\" in: %s\n", sub, s ? s : "(null)");
-    return false;
-}
-
 /* Path of a fixture in fixtures/tax (caller frees). */
 static char *fixture(const char *name)
 {
@@ -87,7 +78,7 @@ static void test_load_good(void)
     if (!t)
         return;
     CHECK_EQ_INT(t->n, 5);
-    CHECK(has(t->path, "fixtures/tax/good.yaml"));
+    CHECK(check_has(t->path, "fixtures/tax/good.yaml"));
     const tax_series *g = tax_find(t, "MT", "gaming_tax");
     CHECK(g == &t->s[0]);
     CHECK_EQ_INT(g ? g->n : 0, 2);
@@ -181,7 +172,7 @@ static void test_load_file_errors(void)
     diag d;
     CHECK(load("missing.yaml", &d) == NULL);
     CHECK_EQ_INT(d.n, 1);
-    CHECK(has(d.n ? d.msgs[0] : NULL, "fixtures/tax/missing.yaml: cannot open the tax table: "
+    CHECK(check_has(d.n ? d.msgs[0] : NULL, "fixtures/tax/missing.yaml: cannot open the tax table: "
                                       "No such file or directory"));
     diag_free(&d);
     load_fails("empty.yaml", " the tax table is empty; list jurisdiction -> tax name -> list "
@@ -190,8 +181,8 @@ static void test_load_file_errors(void)
                             "-> list of {from: \"YYYY-MM-DD\", rate: \"10%\"}, got a list");
     CHECK(load("tab.yaml", &d) == NULL);
     CHECK_EQ_INT(d.n, 1);
-    CHECK(has(d.n ? d.msgs[0] : NULL, "tab.yaml:2:1: YAML syntax error"));
-    CHECK(has(d.n ? d.msgs[0] : NULL, "indent with spaces"));
+    CHECK(check_has(d.n ? d.msgs[0] : NULL, "tab.yaml:2:1: YAML syntax error"));
+    CHECK(check_has(d.n ? d.msgs[0] : NULL, "indent with spaces"));
     diag_free(&d);
 }
 
@@ -281,9 +272,9 @@ static void test_rules_values(rules_engine *re)
     statement st = st_new(NULL);
     char *msg = NULL, *err = NULL;
     CHECK_EQ_INT(load_rule(re, "cases", "tax_cases.lua", &msg), 0);
-    CHECK(msg == NULL || has(msg, "(no load error expected)"));
+    CHECK(msg == NULL || check_has(msg, "(no load error expected)"));
     CHECK_EQ_INT(settle(re, "cases", NULL, &st, &err), 0);
-    CHECK(err == NULL || has(err, "(no error expected)"));
+    CHECK(err == NULL || check_has(err, "(no error expected)"));
     CHECK_EQ_INT(st.n_lines, n);
     for (size_t i = 0; i < n; i++)
         CHECK_EQ_INT(amount_of(&st, want[i].label), want[i].v);
@@ -325,8 +316,8 @@ static void test_rules_errors(rules_engine *re)
         statement st = st_new(NULL);
         char *err = NULL;
         CHECK_EQ_INT(settle(re, "errors", cases[i].name, &st, &err), -1);
-        CHECK(has(err, cases[i].want));
-        CHECK(has(err, "stack traceback:"));
+        CHECK(check_has(err, cases[i].want));
+        CHECK(check_has(err, "stack traceback:"));
         CHECK_EQ_INT(st.n_lines, 0);
         free(err);
         st_clear(&st);
@@ -348,13 +339,13 @@ static void test_rules_no_table(void)
     char *msg = NULL, *err = NULL, *want = NULL;
     CHECK_EQ_INT(load_rule(re, "cases", "tax_cases.lua", &msg), -1);
     want = xasprintf("tax_cases.lua:4: %s", none);
-    CHECK(has(msg, want));
+    CHECK(check_has(msg, want));
     free(want);
     free(msg);
     CHECK_EQ_INT(load_rule(re, "errors", "tax_errors.lua", &msg), 0);
     CHECK_EQ_INT(settle(re, "errors", "unknown_jurisdiction", &st, &err), -1);
     want = xasprintf("tax_errors.lua:5: %s", none);
-    CHECK(has(err, want));
+    CHECK(check_has(err, want));
     free(want);
     free(err);
     free(msg);

@@ -1,7 +1,8 @@
 /*
  * run_ingest_batch.c - the producer stage of reading a file (run_ingest_int.h):
  * reader -> header, trailer and data rows -> normalised transactions with
- * their digests, copied into batches the consumer takes in order. Runs on a
+ * their fingerprints, copied into batches the consumer takes in order (their
+ * id digests are added on the consumer's side, prod_consume). Runs on a
  * thread of its own per file when threads >= 2, else on the caller's.
  */
 #include <errno.h>
@@ -143,7 +144,6 @@ static void bx_fill(const file_prod *p, bx_row *r, const ingest_row *row, txn *o
                                                            : bx_copy(&at, *txn_strings(&out[k], i));
         const char *cur = strmap_str(p->currencies, (uint32_t)out[k].currency);
         memcpy(x->cur, cur, 4);
-        x->digest = dedup_siphash128(p->key, x->t.id.p, x->t.id.n);
         x->fp = txn_fingerprint(x->t.type, x->t.amount, x->cur);
     }
 }
@@ -151,19 +151,32 @@ static void bx_fill(const file_prod *p, bx_row *r, const ingest_row *row, txn *o
 /* ---- handing batches over ---------------------------------------------------------- */
 
 /*
+ * Completes record r on the consumer's side: its transactions' id digests
+ * (the producer is the busier stage, so this work is done here), then shows
+ * it to the consumer's `ahead` function, if any, to prefetch what it will probe.
+ */
+static void prod_ahead(file_prod *p, bx_row *r)
+{
+    for (size_t i = 0; i < r->n_txn; i++)
+        r->tx[i].digest = dedup_siphash128(p->key, r->tx[i].t.id.p, r->tx[i].t.id.n);
+    if (p->ahead)
+        p->ahead(p->fn_ctx, r);
+}
+
+/*
  * Hands the records of b to the consumer in order; its first non-zero result.
- * With an `ahead` function, each record is shown to it PROD_AHEAD records
- * before it is handed over (the consumer prefetches what it will probe).
+ * Runs on the consumer's thread. Each record is completed (prod_ahead)
+ * PROD_AHEAD records before it is handed over.
  */
 static int prod_consume(file_prod *p, const pipe_batch *b)
 {
     size_t at = 0, ahead_at = 0;
-    const bx_row *r, *a;
-    for (int k = 0; p->ahead && k < PROD_AHEAD && (a = pipe_batch_next(b, &ahead_at)); k++)
-        p->ahead(p->fn_ctx, a);
+    bx_row *r, *a;
+    for (int k = 0; k < PROD_AHEAD && (a = pipe_batch_next(b, &ahead_at)); k++)
+        prod_ahead(p, a);
     while ((r = pipe_batch_next(b, &at)) != NULL) {
-        if (p->ahead && (a = pipe_batch_next(b, &ahead_at)) != NULL)
-            p->ahead(p->fn_ctx, a);
+        if ((a = pipe_batch_next(b, &ahead_at)) != NULL)
+            prod_ahead(p, a);
         int rc = p->fn(p->fn_ctx, r);
         if (rc != 0)
             return rc;

@@ -5,10 +5,11 @@
  * run_ingest_batch.c (the producer): the two stages of reading one file.
  *
  * The producer reads the file, splits and normalises each row and computes
- * what is pure per row (the id's SipHash digest, the fingerprint), copying
- * everything the consumer needs into batches (pipe.h); it also keeps the
- * file's control totals and line counts. The consumer (the main thread)
- * takes the rows in order and does everything stateful: dedup, cells,
+ * its fingerprint, copying everything the consumer needs into batches
+ * (pipe.h); it also keeps the file's control totals and line counts. The
+ * consumer (the main thread) adds each id's SipHash digest a few rows ahead
+ * (the reading is the busier stage), takes the rows in order and does
+ * everything stateful: dedup, cells,
  * rejects into the state, the rule's hook, row accounting. With threads >= 2
  * the producer runs on its own thread per file; with 1 the same code runs
  * on the calling thread, a batch at a time.
@@ -33,7 +34,8 @@
 typedef struct bx_txn {
     txn t;
     char cur[4];           /* the currency's ISO code, NUL-terminated */
-    dedup_digest digest;   /* dedup_siphash128 of t.id under the run's key */
+    dedup_digest digest;   /* dedup_siphash128 of t.id under the run's key (set by
+                              prod_consume on the consumer's side, before `ahead`) */
     uint32_t fp;           /* txn_fingerprint of type, amount, currency */
 } bx_txn;
 

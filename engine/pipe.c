@@ -69,14 +69,6 @@ pipe_batch *pipe_take_empty(pipe_ring *r)
     return b;
 }
 
-size_t pipe_backlog(pipe_ring *r)
-{
-    pthread_mutex_lock(&r->mu);
-    size_t n = (size_t)(r->put - r->got);
-    pthread_mutex_unlock(&r->mu);
-    return n;
-}
-
 /* Under the ring's lock: counts one more in *count or sets *flag (either may be NULL), then
  * wakes the other side waiting on cond. */
 static void pipe_signal(pipe_ring *r, uint64_t *count, bool *flag, pthread_cond_t *cond)

@@ -41,12 +41,6 @@ void pipe_reset(pipe_ring *r);
  * or being consumed. NULL once the consumer cancelled the stream.
  */
 pipe_batch *pipe_take_empty(pipe_ring *r);
-/*
- * Producer: the batches handed over and not yet given back (full, or being
- * consumed): the consumer's backlog. A hint for sharing work between the two
- * sides; it may change as soon as it is read.
- */
-size_t pipe_backlog(pipe_ring *r);
 /* Producer: hands the batch taken last over to the consumer. */
 void pipe_put_full(pipe_ring *r, pipe_batch *b);
 /* Producer: the stream is over (no more pipe_put_full). */

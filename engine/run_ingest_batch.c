@@ -1,8 +1,8 @@
 /*
  * run_ingest_batch.c - the producer stage of reading a file (run_ingest_int.h):
  * reader -> header, trailer and data rows -> normalised transactions with
- * their fingerprints (and their id digests while the consumer is the slower
- * side), copied into batches the consumer takes in order. Runs on a
+ * their fingerprints, copied into batches the consumer takes in order (their
+ * id digests are added on the consumer's side, prod_consume). Runs on a
  * thread of its own per file when threads >= 2, else on the caller's.
  */
 #include <errno.h>
@@ -127,7 +127,6 @@ static void bx_fill(const file_prod *p, bx_row *r, const ingest_row *row, txn *o
     r->raw = bx_copy(&at, row->raw);
     r->rejected = rej != NULL;
     r->n_txn = rej ? 0 : n;
-    r->digested = p->digest_here;
     if (rej) {
         r->code = rej->code;
         r->day = rej->day;
@@ -146,8 +145,6 @@ static void bx_fill(const file_prod *p, bx_row *r, const ingest_row *row, txn *o
         const char *cur = strmap_str(p->currencies, (uint32_t)out[k].currency);
         memcpy(x->cur, cur, 4);
         x->fp = txn_fingerprint(x->t.type, x->t.amount, x->cur);
-        if (p->digest_here)
-            x->digest = dedup_siphash128(p->key, x->t.id.p, x->t.id.n);
     }
 }
 
@@ -155,12 +152,12 @@ static void bx_fill(const file_prod *p, bx_row *r, const ingest_row *row, txn *o
 
 /*
  * Completes record r on the consumer's side: its transactions' id digests
- * unless the producer computed them, then shows it to the consumer's `ahead`
- * function, if any, to prefetch what it will probe.
+ * (the producer is the busier stage, so this work is done here), then shows
+ * it to the consumer's `ahead` function, if any, to prefetch what it will probe.
  */
 static void prod_ahead(file_prod *p, bx_row *r)
 {
-    for (size_t i = 0; !r->digested && i < r->n_txn; i++)
+    for (size_t i = 0; i < r->n_txn; i++)
         r->tx[i].digest = dedup_siphash128(p->key, r->tx[i].t.id.p, r->tx[i].t.id.n);
     if (p->ahead)
         p->ahead(p->fn_ctx, r);
@@ -208,9 +205,6 @@ static int prod_flush(file_prod *p)
     if (rc != 0)
         return rc;
     p->cur = pipe_take_empty(p->ring);
-    /* two batches or more waiting: the consumer is the slower side, so the
-     * next batch's digests are computed here (PROD_RING is 4) */
-    p->digest_here = p->threads > 1 && pipe_backlog(p->ring) >= 2;
     return p->cur ? 0 : PROD_CANCELLED;
 }
 
@@ -300,7 +294,6 @@ static int prod_reader(file_prod *p, const char *path)
     ingest_stats stats;
     int r;
     p->cur = pipe_take_empty(p->ring);
-    p->digest_here = false;
     if (pc->format == FORMAT_CSV) {
         r = ingest_csv_file(path, &pc->csv, prod_row, p, &stats, p->err, sizeof p->err);
         p->lines.title = (int64_t)stats.skipped;

@@ -6,11 +6,10 @@
  *
  * The producer reads the file, splits and normalises each row and computes
  * its fingerprint, copying everything the consumer needs into batches
- * (pipe.h); it also keeps the file's control totals and line counts. Each
- * id's SipHash digest is computed by whichever side is less busy: by the
- * producer while the consumer has a backlog of batches, else by the consumer
- * a few rows ahead. The consumer (the main thread) takes the rows in order
- * and does everything stateful: dedup, cells,
+ * (pipe.h); it also keeps the file's control totals and line counts. The
+ * consumer (the main thread) adds each id's SipHash digest a few rows ahead
+ * (the reading is the busier stage), takes the rows in order and does
+ * everything stateful: dedup, cells,
  * rejects into the state, the rule's hook, row accounting. With threads >= 2
  * the producer runs on its own thread per file; with 1 the same code runs
  * on the calling thread, a batch at a time.
@@ -36,7 +35,7 @@ typedef struct bx_txn {
     txn t;
     char cur[4];           /* the currency's ISO code, NUL-terminated */
     dedup_digest digest;   /* dedup_siphash128 of t.id under the run's key (set by
-                              the side less busy: see bx_row.digested) */
+                              prod_consume on the consumer's side, before `ahead`) */
     uint32_t fp;           /* txn_fingerprint of type, amount, currency */
 } bx_txn;
 
@@ -51,8 +50,6 @@ typedef struct bx_row {
     slice id;
     const char *detail;
     size_t n_txn;          /* transactions in tx[] (0 when rejected) */
-    bool digested;         /* tx[].digest set by the producer (it was ahead of the
-                              consumer); else prod_consume sets it before `ahead` */
     bx_txn tx[];
 } bx_row;
 
@@ -85,7 +82,6 @@ typedef struct file_prod {
     bool after_trailer;         /* data rows followed the trailer */
     row_copy held;              /* lookahead: the previous row */
     pipe_batch *cur;            /* the batch being filled */
-    bool digest_here;           /* the consumer is behind: digests computed while filling */
     bx_row_fn fn;               /* the consumer */
     bx_ahead_fn ahead;          /* its look-ahead, or NULL (set by the consumer once) */
     void *fn_ctx;

@@ -179,30 +179,11 @@ static void reset_for_the_next_stream(void)
     pipe_free(r);
 }
 
-/* The backlog counts batches handed over and not yet given back. */
-static void backlog_counts_the_consumers_batches(void)
-{
-    pipe_ring *r = pipe_new(4, 64);
-    CHECK_EQ_INT(pipe_backlog(r), 0);
-    for (int i = 0; i < 3; i++) {
-        pipe_batch *b = pipe_take_empty(r);
-        CHECK(b != NULL);
-        pipe_put_full(r, b);
-    }
-    CHECK_EQ_INT(pipe_backlog(r), 3);
-    pipe_batch *b = pipe_take_full(r);
-    CHECK_EQ_INT(pipe_backlog(r), 3); /* being consumed still counts */
-    pipe_give_back(r, b);
-    CHECK_EQ_INT(pipe_backlog(r), 2);
-    pipe_free(r);
-}
-
 int main(void)
 {
     one_thread();
     two_threads_in_order();
     cancel_stops_the_producer();
     reset_for_the_next_stream();
-    backlog_counts_the_consumers_batches();
     return check_done();
 }

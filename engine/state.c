@@ -277,11 +277,6 @@ static int state_migrate(state *s, bool stamped)
 }
 
 /*
- * Opens the database at `path` and brings its schema up to date. `fresh`: a new,
- * empty database (in memory, or the file state_create just made); otherwise the
- * file must already be settle's (state_identity) before anything is written.
- */
-/*
  * The page size of a new state: 64 KiB, SQLite's largest. A run writes its
  * seen ids (about 20 bytes an id) in large chunks; with 4 KiB pages a 5M-row
  * drop took 50,000 page writes to the WAL and as many again to checkpoint
@@ -289,6 +284,11 @@ static int state_migrate(state *s, bool stamped)
  */
 #define SETTLE_PAGE_SIZE "65536"
 
+/*
+ * Opens the database at `path` and brings its schema up to date. `fresh`: a new,
+ * empty database (in memory, or the file state_create just made); otherwise the
+ * file must already be settle's (state_identity) before anything is written.
+ */
 static state *state_open_path(const char *path, bool fresh, char *err, size_t errlen)
 {
     state *s = xcalloc(1, sizeof *s);

@@ -94,7 +94,7 @@ const char *recon_items_error(const recon_items *r);
 /* Closes and frees the collector and its scratch files; NULL is fine. */
 void recon_items_close(recon_items *r);
 
-/* ---- matching, after ingest (recon_match.c) ---- */
+/* ---- matching, after ingest (recon_match.c, recon_match_run.c) ---- */
 
 /* Called for each (partner index, business day) whose reconciliation changed; non-zero stops. */
 typedef int (*recon_touch_fn)(void *ctx, size_t partner, int32_t day);
@@ -102,10 +102,12 @@ typedef int (*recon_touch_fn)(void *ctx, size_t partner, int32_t day);
 /*
  * Matches every (partner, ledger) pair reconciled by transaction that has new
  * items this run against the open items the state keeps, inside the run's
- * transaction. 0, or -1 with err (state or scratch failure).
+ * transaction; with threads >= 2 on that many worker threads (the state is
+ * the same either way: only the calling thread touches it). No item may be
+ * added afterwards. 0, or -1 with err (state or scratch failure).
  */
-int recon_match_all(recon_items *r, state *st, int64_t run_id, recon_touch_fn touch, void *ctx,
-                    char *err, size_t errlen);
+int recon_match_all(recon_items *r, state *st, int64_t run_id, int threads, recon_touch_fn touch,
+                    void *ctx, char *err, size_t errlen);
 
 /* ---- a statement's reconciliation (recon_period.c) ---- */
 

@@ -72,13 +72,33 @@ const settle_config *recon_items_config(const recon_items *r);
 /* How many items a source's partition holds (void files' items included). */
 uint64_t recon_items_count(const recon_items *r, size_t src, unsigned part);
 
+/* Whether ledger li added items of partner pi to partition `part` this run (void files'
+ * included). */
+bool recon_items_owner_has(const recon_items *r, size_t li, size_t pi, unsigned part);
+
+/*
+ * Writes every source's staged blocks to its scratch file. After it, and
+ * until the next item is added, recon_items_each only reads the collector:
+ * it may run on several threads at once, each with its own cursor. 0, or -1
+ * with the collector's error.
+ */
+int recon_items_seal(recon_items *r);
+
+/* What one reader of the scratch files owns: zero it to start, recon_cursor_free to end. */
+typedef struct recon_cursor {
+    unsigned char *buf;             /* a block as read back; made on first use */
+    char id[RECON_ID_MAX];          /* the id of the record being decoded */
+    char err[256];                  /* the last failure */
+} recon_cursor;
+void recon_cursor_free(recon_cursor *c);
+
 /*
  * Hands every item of source `src`, partition `part` to fn (not those of void
- * files), newest block first; the record is borrowed for the call. fn's
- * non-zero result stops it and is returned; -1 with the collector's error on
- * a read failure or a malformed block.
+ * files), newest block first; the record is borrowed for the call. The
+ * collector must be sealed (recon_items_seal). fn's non-zero result stops it
+ * and is returned; -1 with c->err on a read failure or a malformed block.
  */
-int recon_items_each(recon_items *r, size_t src, unsigned part,
+int recon_items_each(const recon_items *r, recon_cursor *c, size_t src, unsigned part,
                      int (*fn)(void *ctx, const recon_rec *rec), void *ctx);
 
 /*
@@ -105,5 +125,60 @@ typedef struct recon_groups {
 int recon_groups_build(recon_groups *g, const void *items, size_t n, size_t stride);
 /* Frees g's memory and zeroes it; a zeroed g is empty. */
 void recon_groups_free(recon_groups *g);
+
+/*
+ * Matching by transaction (recon_match.c), driven by recon_match_run.c: the
+ * driver reads each unit's open items from the state, workers (threads) match
+ * units, and the driver writes their results to the state in unit order, so
+ * the state is the same whatever the threads. A unit is one ledger's
+ * partition; its result has one recon_unit_result per partner.
+ */
+
+/* A summed (day, side, currency) count and amount. */
+typedef struct recon_unit_sum {
+    int32_t day;
+    int side;
+    char cur[4];
+    int64_t count, amount;
+} recon_unit_sum;
+
+/* One break: b with its id at ids.buf + id_off of its result and its currencies here
+ * (the driver points b's tx_id, currency and ledger_currency there when writing it). */
+typedef struct recon_unit_break {
+    size_t id_off;
+    state_recon_break b;
+    char cur[4], ledger_cur[4];
+} recon_unit_break;
+
+/* One partner's share of a unit. The driver sets `wanted` and fills `open_in`; the
+ * worker sets the rest. Memory is kept from one unit to the next. */
+typedef struct recon_unit_result {
+    bool wanted;                /* reconciled with the ledger and new items possible */
+    sbuf open_in;               /* the open items the state keeps, as stored */
+    bool touched;               /* new items were matched: write what follows */
+    recon_unit_break *brk;       /* breaks, in the order found */
+    size_t n_brk, cap_brk;
+    sbuf ids;                   /* the breaks' ids */
+    sbuf out;                   /* the open items left, packed */
+    size_t *chunk_end;          /* out split into chunks of at most STATE_RECON_CHUNK */
+    size_t n_chunk, cap_chunk;
+    recon_unit_sum *sums;            /* matched ones (n_matched) first, then open-item deltas */
+    size_t n_sums, n_matched, cap_sums;
+    int32_t *days;              /* business days to touch */
+    size_t n_days, cap_days;
+} recon_unit_result;
+void recon_unit_result_free(recon_unit_result *res);
+
+typedef struct recon_worker recon_worker;
+/* A worker's memory for matching units of r (borrowed, sealed). */
+recon_worker *recon_worker_new(const recon_items *r);
+void recon_worker_free(recon_worker *w);
+/*
+ * Matches ledger li's partition `part`: for each partner pi with res[pi].wanted,
+ * its new items, the ledger's new items of pi and the open items in
+ * res[pi].open_in. 0, or -1 with err (a scratch block or open item malformed).
+ */
+int recon_worker_unit(recon_worker *w, size_t li, unsigned part, recon_unit_result *res, char *err,
+                      size_t errlen);
 
 #endif

@@ -47,8 +47,8 @@ struct recon_items {
     size_t n_src;
     int64_t *void_ids;              /* owned, sorted: files undone this run */
     size_t n_void, cap_void;
-    unsigned char *rbuf;            /* RI_BLOCK + RI_HEAD, for reading blocks back */
-    char idbuf[RECON_ID_MAX];       /* the id of the record being read back */
+    uint8_t *owner_parts;           /* n_ledgers * n_partners * RECON_PARTS: 1 when ledger
+                                       li has items of partner pi in partition k */
     char err[256];
 };
 
@@ -240,6 +240,7 @@ recon_items *recon_items_open(const settle_config *cfg, const char *dir, char *e
     r->src = xcalloc(r->n_src ? r->n_src : 1, sizeof *r->src);
     for (size_t i = 0; i < r->n_src; i++)
         r->src[i].fd = -1;
+    r->owner_parts = xcalloc(cfg->n_ledgers * cfg->n_partners * RECON_PARTS + 1, 1);
     return r;
 }
 
@@ -333,6 +334,7 @@ int recon_items_partner(recon_items *r, size_t pi, const recon_item *it)
 
 int recon_items_ledger(recon_items *r, size_t li, size_t pi, const recon_item *it)
 {
+    r->owner_parts[(li * r->cfg->n_partners + pi) * RECON_PARTS + recon_part_of(it->key)] = 1;
     return ri_add(r, recon_src_ledger(r, li), it, RECON_SIDE_LEDGER, pi);
 }
 
@@ -387,7 +389,7 @@ void recon_items_close(recon_items *r)
     }
     free(r->src);
     free(r->void_ids);
-    free(r->rbuf);
+    free(r->owner_parts);
     free(r->dir);
     free(r);
 }
@@ -415,16 +417,35 @@ uint64_t recon_items_count(const recon_items *r, size_t src, unsigned part)
     return src < r->n_src && part < RECON_PARTS ? r->src[src].count[part] : 0;
 }
 
+bool recon_items_owner_has(const recon_items *r, size_t li, size_t pi, unsigned part)
+{
+    return r->owner_parts[(li * r->cfg->n_partners + pi) * RECON_PARTS + part] != 0;
+}
+
+int recon_items_seal(recon_items *r)
+{
+    for (size_t i = 0; i < r->n_src; i++)
+        if (r->src[i].fd >= 0 && stage_flush(r, &r->src[i]) != 0)
+            return -1;
+    return 0;
+}
+
+void recon_cursor_free(recon_cursor *c)
+{
+    free(c->buf);
+    c->buf = NULL;
+}
+
 /* Hands the records of p[0..n) to fn, skipping void files. */
-static int each_rec(recon_items *r, const unsigned char *p, size_t n,
+static int each_rec(const recon_items *r, recon_cursor *c, const unsigned char *p, size_t n,
                     int (*fn)(void *ctx, const recon_rec *rec), void *ctx)
 {
     size_t id_n = 0; /* a block starts without a previous id */
     while (n) {
         recon_rec rec;
-        size_t used = recon_scratch_get(p, n, &rec, r->idbuf, &id_n);
+        size_t used = recon_scratch_get(p, n, &rec, c->id, &id_n);
         if (used == 0) {
-            snprintf(r->err, sizeof r->err, "reconciliation: a scratch block is malformed");
+            snprintf(c->err, sizeof c->err, "reconciliation: a scratch block is malformed");
             return -1;
         }
         int rc = is_void(r, rec.file_id) ? 0 : fn(ctx, &rec);
@@ -436,29 +457,30 @@ static int each_rec(recon_items *r, const unsigned char *p, size_t n,
     return 0;
 }
 
-int recon_items_each(recon_items *r, size_t src, unsigned part,
+int recon_items_each(const recon_items *r, recon_cursor *c, size_t src, unsigned part,
                      int (*fn)(void *ctx, const recon_rec *rec), void *ctx)
 {
     if (src >= r->n_src || part >= RECON_PARTS || r->src[src].fd < 0)
         return 0;
-    ri_src *s = &r->src[src];
-    int rc = each_rec(r, s->buf + (size_t)part * RI_BLOCK, s->used[part], fn, ctx);
-    if (!r->rbuf)
-        r->rbuf = xmalloc(RI_BLOCK + RI_HEAD);
-    if (rc == 0 && stage_flush(r, s) != 0)
-        return -1;
+    const ri_src *s = &r->src[src];
+    int rc = each_rec(r, c, s->buf + (size_t)part * RI_BLOCK, s->used[part], fn, ctx);
+    if (!c->buf)
+        c->buf = xmalloc(RI_BLOCK + RI_HEAD);
     for (uint64_t at = s->last[part]; rc == 0 && at != 0;) {
         uint64_t left = s->size - (at - 1); /* the block, and whatever follows it */
         size_t want = left < RI_HEAD + RI_BLOCK ? (size_t)left : RI_HEAD + RI_BLOCK;
-        if (want < RI_HEAD || pread_all(s->fd, r->rbuf, want, at - 1) != 0)
-            return ri_fail(r, "cannot read a scratch file");
-        uint64_t prev = get_le(r->rbuf, 8);
-        uint32_t len = (uint32_t)get_le(r->rbuf + 8, 4);
-        if (len > want - RI_HEAD || prev >= at) {
-            snprintf(r->err, sizeof r->err, "reconciliation: a scratch block is malformed");
+        if (want < RI_HEAD || pread_all(s->fd, c->buf, want, at - 1) != 0) {
+            snprintf(c->err, sizeof c->err, "reconciliation: cannot read a scratch file: %s",
+                     strerror(errno));
             return -1;
         }
-        rc = each_rec(r, r->rbuf + RI_HEAD, len, fn, ctx);
+        uint64_t prev = get_le(c->buf, 8);
+        uint32_t len = (uint32_t)get_le(c->buf + 8, 4);
+        if (len > want - RI_HEAD || prev >= at) {
+            snprintf(c->err, sizeof c->err, "reconciliation: a scratch block is malformed");
+            return -1;
+        }
+        rc = each_rec(r, c, c->buf + RI_HEAD, len, fn, ctx);
         at = prev;
     }
     return rc;

@@ -1,15 +1,17 @@
 /*
- * recon_match.c - matching by transaction after ingest (recon.h,
- * docs/reconciliation.md section 2). For each ledger L and partition k, L's
+ * recon_match.c - matching by transaction, one unit at a time (recon_int.h;
+ * docs/reconciliation.md section 2). A unit is ledger L's partition k: L's
  * new items of k are read once; then for each partner P reconciled with L by
  * transaction that has new items on either side, P's new items of k, L's of
- * P and the open items the state keeps for (P, L, k) are grouped by key
- * (recon_group.c), each group ordered by side, currency, type, day, file and
- * line, summed per side, currency and type, paired and compared. Pairs give
- * matched sums and breaks; what stays unpaired is written back as the
- * partition's open items, and the per-day counts of open items are adjusted
- * by what was read and what was written. Every business day of an item whose
- * key had something new is touched. Memory: one (P, L, k) at a time.
+ * P and the open items the state keeps for (P, L, k) (read by the driver,
+ * recon_match_run.c) are grouped by key (recon_group.c), each group ordered
+ * by side, currency, type, day, file and line, summed per side, currency and
+ * type, paired and compared. Pairs give matched sums and breaks; what stays
+ * unpaired is packed as the partition's new open items, and the per-day
+ * counts of open items are adjusted by what was read and what is kept.
+ * Every business day of an item whose key had something new is touched.
+ * Nothing here touches the state: results go to the unit's recon_unit_result, for
+ * the driver to write. Memory: one unit at a time per worker.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -17,6 +19,21 @@
 
 #include "money.h"
 #include "recon_int.h"
+
+/* Entries summed as they are added (a hash of their (day, side, currency) to their index). */
+typedef struct rm_sums {
+    recon_unit_sum *v;
+    size_t n, cap;
+    uint32_t *slot;   /* index + 1 of the entry of a hash slot; 0: empty */
+    size_t n_slot;    /* a power of two, at least twice cap */
+} rm_sums;
+
+/* The business days touched: an open-addressing set (INT32_MIN: empty). */
+typedef struct rm_days {
+    int32_t *v;
+    size_t n, cap;     /* cap: a power of two, or 0 */
+} rm_days;
+
 
 /* One item in memory; its id text is at ids + id_off of its vector. */
 typedef struct rm_item {
@@ -40,33 +57,10 @@ typedef struct rm_vec {
     sbuf ids;
 } rm_vec;
 
-/* A (day, side, currency) count and amount, summed before it is written. */
-typedef struct rm_sum {
-    int32_t day;
-    int side;
-    char cur[4];
-    int64_t count, amount;
-} rm_sum;
-
-/* Entries summed as they are added (a hash of their (day, side, currency) to their index). */
-typedef struct rm_sums {
-    rm_sum *v;
-    size_t n, cap;
-    uint32_t *slot;   /* index + 1 of the entry of a hash slot; 0: empty */
-    size_t n_slot;    /* a power of two, at least twice cap */
-} rm_sums;
-
-/* The business days touched per partner: an open-addressing set (INT32_MIN: empty). */
-typedef struct rm_days {
-    int32_t *v;
-    size_t n, cap;     /* cap: a power of two, or 0 */
-} rm_days;
-
-typedef struct rm_ctx {
-    recon_items *r;
-    state *st;
+struct recon_worker {
+    const recon_items *r;
     const settle_config *cfg;
-    int64_t run_id;
+    recon_cursor cur;              /* reads the scratch files */
     size_t li, pi;                 /* the ledger and partner being matched */
     const reconcile_config *rc;    /* pi's entry for li */
     unsigned part;
@@ -76,12 +70,12 @@ typedef struct rm_ctx {
     rm_item *g;                    /* one group of more than one item, copied and ordered */
     size_t g_cap;
     rm_sums matched, open;         /* matched sums; open-item deltas */
-    rm_days *days;                 /* per partner */
-    sbuf out;                      /* the open items being packed into a chunk */
-    int64_t chunk;
+    rm_days days;                  /* of the partner being matched */
+    int32_t last_day;              /* the day added last to days (INT32_MIN: none) */
+    recon_unit_result *res;             /* the partner's result being filled */
     char *err;
     size_t errlen;
-} rm_ctx;
+};
 
 /* ---- small containers ---- */
 
@@ -129,7 +123,7 @@ static size_t sum_slot(const rm_sums *s, int32_t day, int side, const char *cur)
                   (unsigned char)cur[2]) * 0x9e3779b97f4a7c15ull;
     size_t i = (size_t)(h >> 32) & (s->n_slot - 1);
     for (;; i = (i + 1) & (s->n_slot - 1)) {
-        const rm_sum *e = s->slot[i] ? &s->v[s->slot[i] - 1] : NULL;
+        const recon_unit_sum *e = s->slot[i] ? &s->v[s->slot[i] - 1] : NULL;
         if (!e || (e->day == day && e->side == side && memcmp(e->cur, cur, 4) == 0))
             return i;
     }
@@ -155,13 +149,13 @@ static void sums_add(rm_sums *s, int32_t day, int side, const char *cur, int64_t
     if (s->n == s->cap)
         sums_grow(s);
     size_t at = sum_slot(s, day, side, cur);
-    rm_sum *e = s->slot[at] ? &s->v[s->slot[at] - 1] : NULL;
+    recon_unit_sum *e = s->slot[at] ? &s->v[s->slot[at] - 1] : NULL;
     if (e && money_add(e->amount, amount, &e->amount)) {
         e->count += count;
         return;
     }
     e = &s->v[s->n++];
-    *e = (rm_sum){.day = day, .side = side, .count = count, .amount = amount};
+    *e = (recon_unit_sum){.day = day, .side = side, .count = count, .amount = amount};
     memcpy(e->cur, cur, 4);
     s->slot[at] = (uint32_t)s->n;
 }
@@ -176,18 +170,12 @@ static void sums_clear(rm_sums *s)
 
 static int sum_cmp(const void *a, const void *b)
 {
-    const rm_sum *x = a, *y = b;
+    const recon_unit_sum *x = a, *y = b;
     if (x->day != y->day)
         return x->day < y->day ? -1 : 1;
     if (x->side != y->side)
         return x->side - y->side;
     return strcmp(x->cur, y->cur);
-}
-
-static int day_cmp(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
 }
 
 /* The slot of day in d (where it is, or the empty slot where it would go). */
@@ -218,28 +206,194 @@ static void days_add(rm_days *d, int32_t day)
     d->v[at] = day;
 }
 
-/* The days of d, sorted, moved to the front of d->v (d is no longer a set). */
-static void days_sorted(rm_days *d)
+
+/* Empties d, keeping its memory. */
+static void days_clear(rm_days *d)
 {
-    size_t k = 0;
     for (size_t i = 0; i < d->cap; i++)
-        if (d->v[i] != INT32_MIN)
-            d->v[k++] = d->v[i];
-    xqsort(d->v, k, sizeof *d->v, day_cmp);
+        d->v[i] = INT32_MIN;
+    d->n = 0;
 }
 
-/* ---- failures ---- */
+/* ---- results ---- */
 
-static int st_fail(rm_ctx *c)
+static void *grow(void *v, size_t *cap, size_t need, size_t size)
 {
-    snprintf(c->err, c->errlen, "%s", state_error(c->st));
-    return -1;
+    if (need <= *cap)
+        return v;
+    *cap = *cap ? 2 * *cap : 16;
+    if (*cap < need)
+        *cap = need;
+    return xrealloc(v, *cap * size);
 }
 
-static int items_fail(rm_ctx *c)
+/* Empties res for a new unit, keeping its memory (not `wanted` or `open_in`). */
+static void result_clear(recon_unit_result *res)
 {
-    snprintf(c->err, c->errlen, "%s", recon_items_error(c->r));
-    return -1;
+    res->touched = false;
+    res->n_brk = res->n_chunk = res->n_sums = res->n_matched = res->n_days = 0;
+    sbuf_reset(&res->ids);
+    sbuf_reset(&res->out);
+}
+
+void recon_unit_result_free(recon_unit_result *res)
+{
+    sbuf_free(&res->open_in);
+    free(res->brk);
+    sbuf_free(&res->ids);
+    sbuf_free(&res->out);
+    free(res->chunk_end);
+    free(res->sums);
+    free(res->days);
+    memset(res, 0, sizeof *res);
+}
+
+/* Records one break from the pair's known sides (p or l may be NULL). */
+static void put_break(recon_worker *c, recon_kind kind, const rm_item *p, const rm_item *l)
+{
+    recon_unit_result *res = c->res;
+    res->brk = grow(res->brk, &res->cap_brk, res->n_brk + 1, sizeof *res->brk);
+    recon_unit_break *o = &res->brk[res->n_brk++];
+    const rm_item *own = p ? p : l;
+    memset(o, 0, sizeof *o);
+    o->id_off = res->ids.len;
+    sbuf_add(&res->ids, c->w.ids.buf + own->id_off, own->id_len);
+    memcpy(o->cur, own->cur, 4);
+    memcpy(o->ledger_cur, l ? l->cur : own->cur, 4);
+    o->b = (state_recon_break){.partner = c->cfg->partners[c->pi].id, .ledger = c->rc->ledger,
+                               .kind = recon_kind_name(kind), .tx_id_len = own->id_len,
+                               .day = own->day};
+    if (p) {
+        o->b.partner_amount = p->amount;
+        o->b.partner_file = p->file_id;
+        o->b.partner_line = p->line;
+    }
+    if (l) {
+        o->b.ledger_amount = l->amount;
+        o->b.ledger_file = l->file_id;
+        o->b.ledger_line = l->line;
+        o->b.ledger_day = l->day;
+    }
+}
+
+/* Compares a pair, in the order of docs/reconciliation.md, and records its result. */
+static void pair_result(recon_worker *c, rm_item *p, rm_item *l)
+{
+    p->paired = l->paired = 1;
+    int64_t apart = (int64_t)p->day - l->day;
+    if (memcmp(p->cur, l->cur, 4) != 0)
+        put_break(c, RK_CURRENCY_MISMATCH, p, l);
+    else if (p->type != l->type)
+        put_break(c, RK_TYPE_MISMATCH, p, l);
+    else if (p->amount != l->amount)
+        put_break(c, RK_AMOUNT_MISMATCH, p, l);
+    else if (apart > c->rc->day_window || -apart > c->rc->day_window) {
+        put_break(c, RK_MISSING_IN_LEDGER, p, NULL);
+        put_break(c, RK_MISSING_IN_PARTNER, NULL, l);
+    } else if (apart != 0)
+        put_break(c, RK_DAY_SHIFT, p, l);
+    else
+        sums_add(&c->matched, p->day, 0, p->cur, 1, p->amount);
+}
+
+/* Ends the chunk of open items packed so far (nothing when it is empty). */
+static void chunk_end(recon_unit_result *res)
+{
+    size_t start = res->n_chunk ? res->chunk_end[res->n_chunk - 1] : 0;
+    if (res->out.len == start)
+        return;
+    res->chunk_end = grow(res->chunk_end, &res->cap_chunk, res->n_chunk + 1,
+                          sizeof *res->chunk_end);
+    res->chunk_end[res->n_chunk++] = res->out.len;
+}
+
+/* Keeps an unpaired item open: packed into the partition's chunks and counted on its day. */
+static void keep_open(recon_worker *c, const rm_item *it)
+{
+    recon_unit_result *res = c->res;
+    recon_rec rec = rec_of(&c->w, it);
+    size_t n = recon_rec_size(&rec);
+    size_t start = res->n_chunk ? res->chunk_end[res->n_chunk - 1] : 0;
+    if (res->out.len - start + n > STATE_RECON_CHUNK)
+        chunk_end(res);
+    unsigned char buf[RECON_REC_FIXED + RECON_ID_MAX];
+    recon_rec_put(buf, &rec);
+    sbuf_add(&res->out, buf, n);
+    sums_add(&c->open, it->day, it->side, it->cur, 1, it->amount);
+}
+
+/* Sums same-side items of one currency and type into the first (earliest) of them; an
+ * amount that would overflow starts a new item instead. */
+static void merge_group(rm_item *g, size_t n)
+{
+    rm_item *into = NULL;
+    for (size_t i = 0; i < n; i++) {
+        rm_item *it = &g[i];
+        if (into && into->side == it->side && into->type == it->type &&
+            memcmp(into->cur, it->cur, 4) == 0 && money_add(into->amount, it->amount, &into->amount))
+            it->paired = 1; /* merged away */
+        else
+            into = it;
+    }
+}
+
+/* Adds day to the partner's touched days (the same day as last time: nothing to do). */
+static inline void touch_day(recon_worker *c, int32_t day)
+{
+    if (day != c->last_day) {
+        days_add(&c->days, day);
+        c->last_day = day;
+    }
+}
+
+/* Pairs the partner items of a key group with its ledger items (same currency and type
+ * first, then in order) and keeps the rest open. */
+static void match_group(recon_worker *c, rm_item *g, size_t n)
+{
+    bool fresh = false;
+    for (size_t i = 0; i < n; i++)
+        fresh |= g[i].fresh;
+    if (fresh) {
+        for (size_t i = 0; i < n; i++)
+            touch_day(c, g[i].day);
+        merge_group(g, n);
+    }
+    for (int loose = 0; fresh && loose < 2; loose++)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; g[i].side == RECON_SIDE_PARTNER && !g[i].paired && j < n; j++)
+                if (g[j].side == RECON_SIDE_LEDGER && !g[j].paired &&
+                    (loose || (g[i].type == g[j].type && memcmp(g[i].cur, g[j].cur, 4) == 0)))
+                    pair_result(c, &g[i], &g[j]);
+    for (size_t i = 0; i < n; i++)
+        if (!g[i].paired)
+            keep_open(c, &g[i]);
+}
+
+/* Sorts s and appends the sum of each (day, side, currency) to the result (in parts if it
+ * would overflow; nothing for a zero one); empties s. */
+static void sums_out(recon_worker *c, rm_sums *s)
+{
+    recon_unit_result *res = c->res;
+    xqsort(s->v, s->n, sizeof *s->v, sum_cmp);
+    for (size_t i = 0; i < s->n;) {
+        recon_unit_sum t = s->v[i++];
+        for (; i < s->n && sum_cmp(&t, &s->v[i]) == 0; i++) {
+            int64_t amount;
+            if (!money_add(t.amount, s->v[i].amount, &amount)) {
+                res->sums = grow(res->sums, &res->cap_sums, res->n_sums + 1, sizeof *res->sums);
+                res->sums[res->n_sums++] = t;
+                t = s->v[i];
+                continue;
+            }
+            t.amount = amount;
+            t.count += s->v[i].count;
+        }
+        if (t.count == 0 && t.amount == 0)
+            continue;
+        res->sums = grow(res->sums, &res->cap_sums, res->n_sums + 1, sizeof *res->sums);
+        res->sums[res->n_sums++] = t;
+    }
+    sums_clear(s);
 }
 
 /* ---- loading ---- */
@@ -250,11 +404,12 @@ static int on_new(void *ctx, const recon_rec *rec)
     return 0;
 }
 
-/* Adds the open items of one stored chunk to the working set (and subtracts them from the
- * per-day counts: whatever is still open is added back when written). */
-static int on_open_chunk(void *ctx, const unsigned char *p, size_t n)
+/* Adds the stored open items to the working set (and subtracts them from the per-day
+ * counts: whatever is still open is added back when kept). */
+static int load_open(recon_worker *c)
 {
-    rm_ctx *c = ctx;
+    const unsigned char *p = (const unsigned char *)c->res->open_in.buf;
+    size_t n = c->res->open_in.len;
     while (n) {
         recon_rec rec;
         size_t used = recon_rec_get(p, n, &rec);
@@ -272,9 +427,8 @@ static int on_open_chunk(void *ctx, const unsigned char *p, size_t n)
 }
 
 /* Orders items by key, side, currency, type, day, file and line. */
-static int item_cmp(const void *a, const void *b)
+static int item_cmp(const rm_item *x, const rm_item *y)
 {
-    const rm_item *x = a, *y = b;
     if (x->key.hi != y->key.hi)
         return x->key.hi < y->key.hi ? -1 : 1;
     if (x->key.lo != y->key.lo)
@@ -293,160 +447,9 @@ static int item_cmp(const void *a, const void *b)
     return (x->line > y->line) - (x->line < y->line);
 }
 
-/* ---- results ---- */
-
-/* Writes one break from the pair's known sides (p or l may be NULL). */
-static int put_break(rm_ctx *c, recon_kind kind, const rm_item *p, const rm_item *l)
-{
-    const rm_item *own = p ? p : l;
-    state_recon_break b = {.partner = c->cfg->partners[c->pi].id, .ledger = c->rc->ledger,
-                           .kind = recon_kind_name(kind), .tx_id = c->w.ids.buf + own->id_off,
-                           .tx_id_len = own->id_len, .day = own->day,
-                           .currency = own->cur, .ledger_currency = l ? l->cur : own->cur,
-                           .run_id = c->run_id};
-    if (p) {
-        b.partner_amount = p->amount;
-        b.partner_file = p->file_id;
-        b.partner_line = p->line;
-    }
-    if (l) {
-        b.ledger_amount = l->amount;
-        b.ledger_file = l->file_id;
-        b.ledger_line = l->line;
-        b.ledger_day = l->day;
-    }
-    return state_recon_break_add(c->st, &b) == 0 ? 0 : st_fail(c);
-}
-
-/* Compares a pair, in the order of docs/reconciliation.md, and records its result. */
-static int pair_result(rm_ctx *c, rm_item *p, rm_item *l)
-{
-    p->paired = l->paired = 1;
-    int64_t apart = (int64_t)p->day - l->day;
-    if (strcmp(p->cur, l->cur) != 0)
-        return put_break(c, RK_CURRENCY_MISMATCH, p, l);
-    if (p->type != l->type)
-        return put_break(c, RK_TYPE_MISMATCH, p, l);
-    if (p->amount != l->amount)
-        return put_break(c, RK_AMOUNT_MISMATCH, p, l);
-    if (apart > c->rc->day_window || -apart > c->rc->day_window)
-        return put_break(c, RK_MISSING_IN_LEDGER, p, NULL) ||
-               put_break(c, RK_MISSING_IN_PARTNER, NULL, l) ? -1 : 0;
-    if (apart != 0)
-        return put_break(c, RK_DAY_SHIFT, p, l);
-    sums_add(&c->matched, p->day, 0, p->cur, 1, p->amount);
-    return 0;
-}
-
-/* Stores the packed open items gathered so far as the partition's next chunk. */
-static int out_flush(rm_ctx *c)
-{
-    if (c->out.len == 0)
-        return 0;
-    if (state_recon_open_put(c->st, c->cfg->partners[c->pi].id, c->rc->ledger, (int)c->part,
-                             c->chunk++, c->out.buf, c->out.len) != 0)
-        return st_fail(c);
-    sbuf_reset(&c->out);
-    return 0;
-}
-
-/* Keeps an unpaired item open: packed into the partition's chunks and counted on its day. */
-static int keep_open(rm_ctx *c, const rm_item *it)
-{
-    recon_rec rec = rec_of(&c->w, it);
-    size_t n = recon_rec_size(&rec);
-    if (c->out.len + n > STATE_RECON_CHUNK && out_flush(c) != 0)
-        return -1;
-    unsigned char buf[RECON_REC_FIXED + RECON_ID_MAX];
-    recon_rec_put(buf, &rec);
-    sbuf_add(&c->out, buf, n);
-    sums_add(&c->open, it->day, it->side, it->cur, 1, it->amount);
-    return 0;
-}
-
-/* Sums same-side items of one currency and type into the first (earliest) of them; an
- * amount that would overflow starts a new item instead. */
-static void merge_group(rm_item *g, size_t n)
-{
-    rm_item *into = NULL;
-    for (size_t i = 0; i < n; i++) {
-        rm_item *it = &g[i];
-        if (into && into->side == it->side && into->type == it->type &&
-            strcmp(into->cur, it->cur) == 0 && money_add(into->amount, it->amount, &into->amount))
-            it->paired = 1; /* merged away */
-        else
-            into = it;
-    }
-}
-
-/* Pairs the partner items of a key group with its ledger items (same currency and type
- * first, then in order) and keeps the rest open. */
-static int match_group(rm_ctx *c, rm_item *g, size_t n)
-{
-    bool fresh = false;
-    for (size_t i = 0; i < n; i++)
-        fresh |= g[i].fresh;
-    if (fresh)
-        for (size_t i = 0; i < n; i++)
-            days_add(&c->days[c->pi], g[i].day);
-    if (fresh)
-        merge_group(g, n);
-    for (int loose = 0; fresh && loose < 2; loose++)
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; g[i].side == RECON_SIDE_PARTNER && !g[i].paired && j < n; j++)
-                if (g[j].side == RECON_SIDE_LEDGER && !g[j].paired &&
-                    (loose || (g[i].type == g[j].type && strcmp(g[i].cur, g[j].cur) == 0)) &&
-                    pair_result(c, &g[i], &g[j]) != 0)
-                    return -1;
-    for (size_t i = 0; i < n; i++)
-        if (!g[i].paired && keep_open(c, &g[i]) != 0)
-            return -1;
-    return 0;
-}
-
-/* Writes one summed entry (nothing when it is zero). */
-static int sum_put(rm_ctx *c, const rm_sum *t, bool open)
-{
-    const char *partner = c->cfg->partners[c->pi].id;
-    if (t->count == 0 && t->amount == 0)
-        return 0;
-    int rc = open ? state_recon_days_add(c->st, partner, c->rc->ledger, t->day, t->side, t->cur,
-                                         t->count, t->amount)
-                  : state_recon_matched_add(c->st, partner, c->rc->ledger, t->day, t->cur,
-                                            t->count, t->amount);
-    return rc == 0 ? 0 : st_fail(c);
-}
-
-/* Sorts s, writes the sum of each (day, side, currency) (in parts if it would overflow),
- * and empties s. */
-static int sums_write(rm_ctx *c, rm_sums *s, bool open)
-{
-    xqsort(s->v, s->n, sizeof *s->v, sum_cmp);
-    for (size_t i = 0; i < s->n;) {
-        rm_sum t = s->v[i++];
-        for (; i < s->n && sum_cmp(&t, &s->v[i]) == 0; i++) {
-            int64_t amount;
-            if (!money_add(t.amount, s->v[i].amount, &amount)) {
-                if (sum_put(c, &t, open) != 0)
-                    return -1;
-                t = s->v[i];
-                continue;
-            }
-            t.amount = amount;
-            t.count += s->v[i].count;
-        }
-        if (sum_put(c, &t, open) != 0)
-            return -1;
-    }
-    sums_clear(s);
-    return 0;
-}
-
-/* ---- one (partner, ledger, partition) ---- */
-
 /* Copies the items of the key whose last item is `last` (index + 1 in w) to c->g, ordered
  * by item_cmp (an insertion sort: groups are small); returns how many. */
-static size_t group_of(rm_ctx *c, uint32_t last)
+static size_t group_of(recon_worker *c, uint32_t last)
 {
     size_t n = 0;
     for (uint32_t at = last; at; at = c->groups.next[at - 1]) {
@@ -454,11 +457,11 @@ static size_t group_of(rm_ctx *c, uint32_t last)
             c->g_cap = c->g_cap ? 2 * c->g_cap : 16;
             c->g = xrealloc(c->g, c->g_cap * sizeof *c->g);
         }
-        rm_item it = c->w.v[at - 1];
+        const rm_item *it = &c->w.v[at - 1];
         size_t k = n++;
-        for (; k > 0 && item_cmp(&it, &c->g[k - 1]) < 0; k--)
+        for (; k > 0 && item_cmp(it, &c->g[k - 1]) < 0; k--)
             c->g[k] = c->g[k - 1];
-        c->g[k] = it;
+        c->g[k] = *it;
     }
     return n;
 }
@@ -473,111 +476,103 @@ static const reconcile_config *entry_of(const settle_config *cfg, size_t pi, siz
     return NULL;
 }
 
-static int match_part(rm_ctx *c)
+/* The new items of (P, L, k), then the open ones, matched into c->res. */
+static int match_part(recon_worker *c)
 {
-    const char *partner = c->cfg->partners[c->pi].id;
     vec_clear(&c->w);
-    int rc = recon_items_each(c->r, recon_src_partner(c->r, c->pi), c->part, on_new, &c->w);
-    if (rc != 0)
-        return items_fail(c);
+    if (recon_items_each(c->r, &c->cur, recon_src_partner(c->r, c->pi), c->part, on_new,
+                         &c->w) != 0) {
+        snprintf(c->err, c->errlen, "%s", c->cur.err);
+        return -1;
+    }
     for (size_t i = 0; i < c->lv.n; i++)
         if (c->lv.v[i].owner == c->pi) {
             recon_rec rec = rec_of(&c->lv, &c->lv.v[i]);
             vec_push(&c->w, &rec, 1);
         }
-    size_t fresh = c->w.n;
-    if (fresh == 0)
-        return 0;
-    rc = state_recon_open_each(c->st, partner, c->rc->ledger, (int)c->part, on_open_chunk, c);
-    if (rc != 0)
-        return rc == -1 && !c->err[0] ? st_fail(c) : -1;
-    if (c->w.n > fresh &&
-        state_recon_open_drop(c->st, partner, c->rc->ledger, (int)c->part) != 0)
-        return st_fail(c);
+    if (c->w.n == 0)
+        return 0; /* nothing new: the open items stay as they are */
+    c->res->touched = true;
+    if (load_open(c) != 0)
+        return -1;
     if (recon_groups_build(&c->groups, c->w.v, c->w.n, sizeof *c->w.v) != 0) {
         snprintf(c->err, c->errlen, "reconciliation: %zu items in one partition of %s and %s",
-                 c->w.n, partner, c->rc->ledger);
+                 c->w.n, c->cfg->partners[c->pi].id, c->rc->ledger);
         return -1;
     }
-    c->chunk = 0;
-    sbuf_reset(&c->out);
+    if (c->days.cap)
+        days_clear(&c->days);
+    c->last_day = INT32_MIN;
     for (size_t f = 0; f < c->groups.n_first; f++) {
         uint32_t last = c->groups.slot[c->groups.first[f]];
-        int grc = c->groups.next[last - 1] == 0 ? match_group(c, &c->w.v[last - 1], 1)
-                                                : match_group(c, c->g, group_of(c, last));
-        if (grc != 0)
-            return -1;
+        if (c->groups.next[last - 1] == 0)
+            match_group(c, &c->w.v[last - 1], 1);
+        else
+            match_group(c, c->g, group_of(c, last));
     }
-    if (out_flush(c) != 0 || sums_write(c, &c->matched, false) != 0 ||
-        sums_write(c, &c->open, true) != 0)
+    chunk_end(c->res);
+    sums_out(c, &c->matched);
+    c->res->n_matched = c->res->n_sums;
+    sums_out(c, &c->open);
+    for (size_t i = 0; i < c->days.cap; i++)
+        if (c->days.v[i] != INT32_MIN) {
+            c->res->days = grow(c->res->days, &c->res->cap_days, c->res->n_days + 1,
+                                sizeof *c->res->days);
+            c->res->days[c->res->n_days++] = c->days.v[i];
+        }
+    return 0;
+}
+
+/* ---- a worker ---- */
+
+recon_worker *recon_worker_new(const recon_items *r)
+{
+    recon_worker *w = xcalloc(1, sizeof *w);
+    w->r = r;
+    w->cfg = recon_items_config(r);
+    sbuf_init(&w->lv.ids);
+    sbuf_init(&w->w.ids);
+    return w;
+}
+
+void recon_worker_free(recon_worker *w)
+{
+    if (!w)
+        return;
+    recon_cursor_free(&w->cur);
+    vec_free(&w->lv);
+    vec_free(&w->w);
+    recon_groups_free(&w->groups);
+    free(w->g);
+    free(w->matched.v);
+    free(w->matched.slot);
+    free(w->open.v);
+    free(w->open.slot);
+    free(w->days.v);
+    free(w);
+}
+
+int recon_worker_unit(recon_worker *w, size_t li, unsigned part, recon_unit_result *res, char *err,
+                      size_t errlen)
+{
+    w->li = li;
+    w->part = part;
+    w->err = err;
+    w->errlen = errlen;
+    vec_clear(&w->lv);
+    if (recon_items_each(w->r, &w->cur, recon_src_ledger(w->r, li), part, on_new, &w->lv) != 0) {
+        snprintf(err, errlen, "%s", w->cur.err);
         return -1;
-    return 0;
-}
-
-/* Matches partition k of ledger li with every partner reconciled with it by transaction. */
-static int match_ledger_part(rm_ctx *c, size_t li, unsigned k)
-{
-    c->li = li;
-    c->part = k;
-    vec_clear(&c->lv);
-    if (recon_items_each(c->r, recon_src_ledger(c->r, li), k, on_new, &c->lv) != 0)
-        return items_fail(c);
-    for (size_t pi = 0; pi < c->cfg->n_partners; pi++) {
-        if (!recon_ledger_wanted(c->cfg, li, pi))
+    }
+    for (size_t pi = 0; pi < w->cfg->n_partners; pi++) {
+        result_clear(&res[pi]);
+        if (!res[pi].wanted)
             continue;
-        c->pi = pi;
-        c->rc = entry_of(c->cfg, pi, li);
-        if (match_part(c) != 0)
+        w->pi = pi;
+        w->rc = entry_of(w->cfg, pi, li);
+        w->res = &res[pi];
+        if (match_part(w) != 0)
             return -1;
     }
     return 0;
-}
-
-/* Calls touch for every day touched, per partner in order. */
-static int touch_all(rm_ctx *c, recon_touch_fn touch, void *ctx)
-{
-    for (size_t pi = 0; pi < c->cfg->n_partners; pi++) {
-        rm_days *d = &c->days[pi];
-        days_sorted(d);
-        for (size_t i = 0; i < d->n; i++)
-            if (touch && touch(ctx, pi, d->v[i]) != 0) {
-                snprintf(c->err, c->errlen, "reconciliation: re-settling %s's day %d failed",
-                         c->cfg->partners[pi].id, (int)d->v[i]);
-                return -1;
-            }
-    }
-    return 0;
-}
-
-int recon_match_all(recon_items *r, state *st, int64_t run_id, recon_touch_fn touch, void *ctx,
-                    char *err, size_t errlen)
-{
-    if (!r)
-        return 0;
-    rm_ctx c = {.r = r, .st = st, .cfg = recon_items_config(r), .run_id = run_id, .err = err,
-                .errlen = errlen};
-    err[0] = '\0';
-    c.days = xcalloc(c.cfg->n_partners ? c.cfg->n_partners : 1, sizeof *c.days);
-    sbuf_init(&c.lv.ids);
-    sbuf_init(&c.w.ids);
-    sbuf_init(&c.out);
-    int rc = 0;
-    for (size_t li = 0; rc == 0 && li < c.cfg->n_ledgers; li++)
-        for (unsigned k = 0; rc == 0 && k < RECON_PARTS; k++)
-            rc = match_ledger_part(&c, li, k);
-    if (rc == 0)
-        rc = touch_all(&c, touch, ctx);
-    for (size_t pi = 0; pi < c.cfg->n_partners; pi++)
-        free(c.days[pi].v);
-    free(c.days);
-    vec_free(&c.lv);
-    vec_free(&c.w);
-    recon_groups_free(&c.groups);
-    free(c.g);
-    sbuf_free(&c.out);
-    free(c.matched.v);
-    free(c.matched.slot);
-    free(c.open.v);
-    free(c.open.slot);
-    return rc;
 }

@@ -170,7 +170,8 @@ static int ingest_all(run_ctx *rc, char *err, size_t errlen)
     for (size_t i = 0; i < rc->cfg->n_ledgers; i++)
         if (ledger_selected(rc, i) && run_ingest_ledger(rc, i) != 0)
             return -1;
-    int r = recon_match_all(rc->recon, rc->st, rc->run_id, recon_touch, rc, err, errlen);
+    int r = recon_match_all(rc->recon, rc->st, rc->run_id, rc->threads, recon_touch, rc, err,
+                            errlen);
     recon_items_close(rc->recon);
     rc->recon = NULL;
     return r;

@@ -139,7 +139,8 @@ def reconcile_mode_matches_its_ledger():
     check_eq(res["open"], {0: 1, 1: 1}, "open items: one partner-only, one ledger-only")
     check(res["ratio"] > 0 and res["rss"] > 0, "a time ratio and a peak RSS")
     text = out.getvalue()
-    check("settle+ledger/settle wall time" in text and "3000 rows of royal-live" in text,
+    check("settle+ledger/settle, median of the paired runs' ratios: wall time" in text
+          and "3000 rows of royal-live" in text,
           "the report's lines: %s" % text[-300:])
     want = {"amount_mismatch": 1, "missing_in_ledger": 1, "day_shift": 1,
             "missing_in_partner": 1}

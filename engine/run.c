@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "metrics.h"
 #include "run.h"
 #include "run_int.h"
 #include "timefmt.h"
@@ -303,6 +304,20 @@ static int run_prepare(run_ctx *rc, settle_config *cfg, const run_options *o, bo
     return -1;
 }
 
+/* Writes settle.prom for the run that ends with `code` (not for a dry run, nor without a
+ * config to say where); a failure to write it is said, and changes no exit code. */
+static void run_metrics(const run_ctx *rc, int code, int64_t t0)
+{
+    if (!rc->cfg || rc->dry_run)
+        return;
+    metrics_run m = {.exit_code = code, .ended = (int64_t)time(NULL),
+                     .duration_ms = monotonic_ms() - t0,
+                     .today = rc->st ? rc->today : INT32_MIN};
+    char err[512];
+    if (metrics_write(rc->cfg, rc->st, &m, err, sizeof err) != 0)
+        fprintf(stderr, "settle: warning: metrics: %s\n", err);
+}
+
 /* Frees everything a run holds. */
 static void run_free(run_ctx *rc)
 {
@@ -362,6 +377,7 @@ int settle_run(const run_options *o)
     if (code < 0)
         code = run_transaction(&rc, t0, &summary);
     progress_done(&rc.progress);
+    run_metrics(&rc, code, t0);
     if (summary)
         printf("settle: %s%s; exit %d\n", rc.dry_run ? "dry run, nothing written: " : "", summary,
                code);

@@ -404,4 +404,32 @@ int state_recon_tmp_breaks(state *s, const char *partner, const char *ledger, in
                            int32_t last);
 int state_recon_tmp_each(state *s, int (*fn)(void *ctx, const state_recon_row *r), void *ctx);
 
+/*
+ * The figures of settle.prom (state_metrics.c), over the whole state. Each
+ * row's labels are the figure's group (unused ones NULL), its value a count
+ * or sum; rows come sorted by their labels. fn gets each (borrowed for the
+ * call) until it returns non-zero (returned). 0, or -1 with the state error.
+ */
+typedef enum state_metric {
+    SMET_FILES,         /* partner, outcome: files */
+    SMET_ROWS,          /* partner: rows read from its processed files */
+    SMET_TRANSACTIONS,  /* partner: transactions counted */
+    SMET_DUPLICATES,    /* partner: duplicates */
+    SMET_REJECTS,       /* partner, reason: rejected rows */
+    SMET_STATEMENTS,    /* partner, status: statements */
+    SMET_BREAKS,        /* partner, ledger, kind: breaks with both sides known */
+    SMET_OPEN,          /* partner, ledger, side ("0" partner, "1" ledger), and the day:
+                           open reconciliation items */
+    SMET_LAST_SUCCESS,  /* no label: Unix time the last recorded run finished (no row:
+                           none yet) */
+    SMET_COUNT
+} state_metric;
+typedef struct state_metric_row {
+    const char *label[3];
+    int32_t day;
+    int64_t value;
+} state_metric_row;
+int state_metrics_each(state *s, state_metric m,
+                       int (*fn)(void *ctx, const state_metric_row *row), void *ctx);
+
 #endif

@@ -9,6 +9,9 @@ SETTLE_PACKAGES="gcc libc6-dev pkg-config meson ninja-build liblua5.4-dev libcsv
 # Only for `scripts/test --fuzz`: clang and its libFuzzer/sanitizer runtimes.
 # (`--sanitize` builds with gcc, whose ASan/UBSan runtimes come with gcc.)
 SETTLE_FUZZ_PACKAGES="clang libclang-rt-dev"
+# Only for the tests (scripts/test): promtool, from Debian's prometheus package,
+# checks settle.prom and deploy/prometheus/settle.rules.yml.
+SETTLE_TEST_PACKAGES="prometheus"
 
 # Installs whatever of the given packages (default SETTLE_PACKAGES) is
 # missing; without root, prints the exact apt-get line and stops.

@@ -18,7 +18,7 @@
 /* ---- top-level sections --------------------------------------------------- */
 
 /* Seconds after midnight of "HH:MM" (00:00..23:59), or -1. */
-static int32_t cfg_hhmm(const char *t)
+int32_t cfg_hhmm(const char *t)
 {
     if (strlen(t) != 5 || t[2] != ':' || strspn(t, "0123456789") != 2 ||
         strspn(t + 3, "0123456789") != 2)
@@ -88,7 +88,8 @@ static void cfg_resource(cfg_ctx *c, const cfg_node *root, const char *sect, con
 /* Walks the document: top-level keys, then each section in turn. */
 static void cfg_walk(cfg_ctx *c, const cfg_node *root, settle_config *cfg)
 {
-    static const char *const keys[] = {"settle", "fx", "tax", "partners", "ledgers", NULL};
+    static const char *const keys[] = {"settle", "fx", "tax", "partners", "ledgers",
+                                       "watch", "alerts", "approvals", NULL};
     if (root->kind != CFG_MAP) {
         cfg_error(c, root, "the config must be a mapping with settle: and partners: at the "
                   "top, got %s", cfg_kind_name(root));
@@ -105,6 +106,9 @@ static void cfg_walk(cfg_ctx *c, const cfg_node *root, settle_config *cfg)
         cfg_partners(c, p, cfg);
     cfg_ledgers(c, cfg_get(root, "ledgers"), cfg);
     cfg_ledgers_link(c, root, cfg);
+    cfg_watch(c, cfg_get(root, "watch"), cfg);
+    cfg_alerts(c, cfg_get(root, "alerts"), cfg);
+    cfg_approvals(c, cfg_get(root, "approvals"), cfg);
 }
 
 #define CFG_FILE_MAX (16 * 1024 * 1024)
@@ -179,6 +183,7 @@ void config_free(settle_config *cfg)
     for (size_t i = 0; i < cfg->n_ledgers; i++)
         cfg_ledger_free(&cfg->ledgers[i]);
     free(cfg->ledgers);
+    cfg_watch_free(cfg);
     memset(cfg, 0, sizeof *cfg);
 }
 

@@ -105,6 +105,34 @@ typedef struct reconcile_config {
     int line;                 /* line of the entry, for messages */
 } reconcile_config;
 
+/* Anomaly severities (SPEC section 11), in increasing order; SEV_NEVER only as a hold_at. */
+typedef enum severity { SEV_INFO = 0, SEV_WARNING, SEV_CRITICAL, SEV_NEVER } severity;
+extern const char *const severity_names[];   /* "info" ... "never", NULL-terminated */
+
+/* watch: anomaly scoring (docs/watching.md). Off unless the section is there. */
+typedef struct watch_config {
+    bool on;                  /* the config has a watch: section */
+    int history_days;         /* default 56: baselines from this many business days */
+    int min_history_days;     /* default 14: below it a check is "learning" */
+    severity hold_at;         /* default SEV_CRITICAL; SEV_NEVER holds nothing */
+} watch_config;
+
+/* Alert kinds (alerts.on), in the order of alert_kind_names. */
+typedef enum alert_kind {
+    ALERT_ANOMALY = 0, ALERT_HELD, ALERT_QUARANTINE, ALERT_FAILURE, ALERT_MISSING_DROP,
+    ALERT_RECON_BREAK, ALERT_KIND_COUNT
+} alert_kind;
+extern const char *const alert_kind_names[]; /* NULL-terminated */
+
+/* alerts: the command run once per alert, the alert as JSON on stdin. */
+typedef struct alerts_config {
+    char **command;           /* owned, NULL-terminated argv; NULL without alerts: */
+    size_t n_command;
+    unsigned on;              /* bit (1 << alert_kind) per kind wanted; default all */
+    int timeout_seconds;      /* default 10, per attempt */
+    int retries;              /* default 3, after the first attempt */
+} alerts_config;
+
 typedef struct partner_config {
     char *id;                 /* owned; the key under partners: */
     char *kind;               /* owned; game_provider, credit_supplier, ... (free text) */
@@ -128,6 +156,8 @@ typedef struct partner_config {
     int lookback_days;        /* dedup look-back window, default 90 */
     reconcile_config *reconcile; /* owned array; empty when the partner is not reconciled */
     size_t n_reconcile;
+    int32_t expect_by;        /* expect.by: seconds after local midnight of the next day by
+                                 which a business day's drop is due; -1 when not set */
     int line;                 /* line of the partner key, for messages */
 } partner_config;
 
@@ -166,6 +196,10 @@ typedef struct settle_config {
     size_t n_partners;
     ledger_config *ledgers;   /* owned array, in file order; empty without ledgers: */
     size_t n_ledgers;
+    watch_config watch;
+    alerts_config alerts;
+    char *two_person_over;    /* owned; approvals.two_person_over as written (a decimal in
+                                 each partner's settlement currency), NULL when not set */
     unsigned char sha256[32]; /* of the config file's bytes */
 } settle_config;
 

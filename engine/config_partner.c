@@ -444,6 +444,7 @@ static void cfg_partner_defaults(partner_config *p, const settle_config *cfg)
     p->time.kind = TIME_ISO8601;
     p->params.kind = PARAM_MAP;
     p->grace_days = 2;
+    p->expect_by = -1;
     p->lookback_days = 90;
 }
 
@@ -526,7 +527,7 @@ static void cfg_entry_keys(cfg_ctx *c, const cfg_node *v, const char *s, bool le
     static const char *const keys[] = {"kind", "format", "files", "csv", "timezone",
                                        "statement", "currency", "default_currency", "fields",
                                        "control", "rules", "params", "grace", "lookback_days",
-                                       "json", "reconcile", NULL};
+                                       "json", "reconcile", "expect", NULL};
     static const char *const ledger_keys[] = {"format", "files", "csv", "json", "timezone",
                                               "default_currency", "fields", "control",
                                               "lookback_days", NULL};
@@ -554,8 +555,10 @@ static void cfg_adapter_body(cfg_ctx *c, const cfg_node *v, const char *s, bool 
     cfg_json(c, cfg_get(v, "json"), s, p);
     cfg_control(c, cfg_get(v, "control"), s, p);
     cfg_int(c, v, s, "lookback_days", 1, 3650, &p->lookback_days);
-    if (!ledger)
+    if (!ledger) {
         cfg_partner_rules(c, v, s, cfg, p);
+        cfg_expect(c, cfg_get(v, "expect"), s, p);
+    }
     if (cfg_need(c, v, s, "fields"))
         cfg_fields(c, cfg_get(v, "fields"), s, ledger, p);
 }

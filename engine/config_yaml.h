@@ -83,6 +83,16 @@ int cfg_currency(cfg_ctx *c, const cfg_node *map, const char *sect, const char *
 int cfg_path(cfg_ctx *c, const cfg_node *map, const char *sect, const char *key,
              const char *dir, char **out);
 
+/* Seconds after midnight of "HH:MM" (00:00..23:59), or -1 (config.c). */
+int32_t cfg_hhmm(const char *t);
+
+/* config_watch.c */
+void cfg_watch(cfg_ctx *c, const cfg_node *v, settle_config *cfg);
+void cfg_alerts(cfg_ctx *c, const cfg_node *v, settle_config *cfg);
+void cfg_approvals(cfg_ctx *c, const cfg_node *v, settle_config *cfg);
+void cfg_expect(cfg_ctx *c, const cfg_node *v, const char *s, partner_config *p);
+void cfg_watch_free(settle_config *cfg);
+
 /* config_partner.c */
 void cfg_partners(cfg_ctx *c, const cfg_node *v, settle_config *cfg);
 void cfg_partner_free(partner_config *p);

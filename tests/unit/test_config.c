@@ -317,7 +317,7 @@ static void test_unknown_keys(void)
 {
     EXPECT_ERROR("settel:\n  timezone: UTC\n" HEAD, 1, 1,
                  "unknown key 'settel' at the top level (expected one of: settle, fx, tax, "
-                 "partners, ledgers)");
+                 "partners, ledgers, watch, alerts, approvals)");
     EXPECT_ERROR("settle:\n  timezone: UTC\n  currency: EUR\n  curency: EUR\npartners: {}\n", 4,
                  3, "unknown key 'curency' in settle (expected one of: timezone, day_starts_at,"
                  " currency, paths, threads)");
